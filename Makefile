@@ -1,0 +1,60 @@
+# Interest Lens: one entry point for people and CI.
+VENV      := .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+PORT      ?= 8501
+CHROMIUM  := /usr/bin/chromium
+export PYTHONHASHSEED := 0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run test test-slow lint format bench browser-deps screenshots sample-data clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+## Start the dashboard (sample data is one click away on the Data page).
+run: install
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+## Debian's chromium for the real-browser tests (Playwright cannot download browsers here).
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install -y chromium' (browser tests will be skipped)"; fi; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy core
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Lint + every test that is not marked slow (the real default model and the browser test included).
+test: install browser-deps lint
+	$(PY) -m pytest -m "not slow" -q
+
+## The slow suite: full shared datasets.
+test-slow: install
+	$(PY) -m pytest -m slow -q
+
+bench: install
+	$(PY) bench/run_all.py
+
+screenshots: install browser-deps
+	$(PY) bench/screenshots.py
+
+sample-data: install
+	$(PY) sample_data/generate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,56 @@
+"""Every knob of an analysis in one frozen object (hashable, so the UI can key caches on it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+DEFAULT_EVENT_WEIGHTS: dict[str, float] = {
+    "view": 1.0,
+    "click": 1.0,
+    "favorite": 2.0,
+    "cart": 2.0,
+    "purchase": 3.0,
+    "rating": 2.0,
+    "review": 3.0,
+}
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Settings of one analysis run. Same data + same config = same segments."""
+
+    model: str | None = None  # None = bundled all-MiniLM-L6-v2; "tfidf"; any sentence-transformers name/path
+    device: str = "auto"  # auto | cpu | cuda | mps
+    backend: str = "auto"  # auto | torch | onnx | onnx-int8
+    event_weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_EVENT_WEIGHTS.items())
+    half_life_days: float | None = 90.0  # None = no recency decay
+    use_ratings: bool = True
+    method: str = "kmeans"  # key of core.clustering.CLUSTERERS
+    k: int | None = None  # None = ask the K advisor
+    k_min: int = 2
+    k_max: int = 12
+    min_segment_share: float = 0.02
+    seed: int = 42
+    projection: str = "umap"  # umap | pca
+    label_column: str | None = None
+    n_keywords: int = 10
+    min_keyword_users: int = 3
+    min_segment_size: int = 10
+    pseudonymize: bool = False
+    extra: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return dict(self.event_weights)
+
+    def with_(self, **changes: Any) -> AnalysisConfig:
+        if "event_weights" in changes and isinstance(changes["event_weights"], dict):
+            changes["event_weights"] = tuple(changes["event_weights"].items())
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["event_weights"] = dict(self.event_weights)
+        out["extra"] = dict(self.extra)
+        return out
