@@ -33,6 +33,7 @@ class AnalysisConfig:
     min_segment_share: float = 0.02
     seed: int = 42
     projection: str = "umap"  # umap | pca
+    projection_3d: bool = False  # also compute a 3-D map (one more projection fit)
     label_column: str | None = None
     n_keywords: int = 10
     min_keyword_users: int = 3

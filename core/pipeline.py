@@ -1,18 +1,46 @@
-"""Composition of the stages: dataset -> embeddings -> profiles -> segments -> insights."""
+"""Composition of the stages: dataset -> embeddings -> profiles -> segments -> insights.
+
+The work is split in two so that changing K, the method or the seed reuses the expensive part:
+`embed_and_profile` (model calls, cached by content) and `segment_and_describe` (seconds).
+`run_analysis` runs both.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.errors import AnalysisError, ConfigError
+from core.progress import Progress, no_progress, scaled
+
 if TYPE_CHECKING:
     from core.clustering import KAdvice, Segmentation
     from core.config import AnalysisConfig
     from core.data import Dataset
+    from core.embedding import Embedder
     from core.insights import SegmentProfile
     from core.profiles import UserProfiles
+
+QUALITY_SAMPLE = 5000  # users sampled for the silhouette of the chosen segmentation
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Embeddings and profiles: the expensive, K-independent half of an analysis."""
+
+    dataset: Dataset
+    item_ids: np.ndarray  # (n_items,) object
+    item_vectors: np.ndarray  # (n_items, dim) float32, L2-normalised
+    profiles: UserProfiles
+    embedding_info: dict[str, Any]
+    timings: dict[str, float]
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,3 +63,249 @@ class Analysis:
     embedding_info: dict[str, Any]  # model_id, backend, device, n_texts, n_unique, n_cached, n_truncated
     run_id: str  # short id for file names
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def segment_names(self) -> dict[int, str]:
+        return {s.segment_id: s.name for s in self.segments}
+
+    def members(self) -> Any:
+        """One row per segmented user: user_id, segment_id, segment_name, confidence, x, y."""
+        import pandas as pd
+
+        names = self.segment_names
+        labels = self.segmentation.labels
+        return pd.DataFrame(
+            {
+                "user_id": self.profiles.user_ids,
+                "segment_id": labels,
+                "segment_name": [names.get(int(label), "") for label in labels],
+                "confidence": np.round(self.segmentation.confidence, 4),
+                "x": np.round(self.coords[:, 0], 4),
+                "y": np.round(self.coords[:, 1], 4),
+            }
+        )
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round(time.perf_counter() - start, 3)
+
+
+def embed_and_profile(
+    dataset: Dataset,
+    config: AnalysisConfig,
+    *,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+) -> Prepared:
+    """Embed every unique item text (cached by content) and build one interest vector per user."""
+    from core.embedding import make_embedder
+    from core.profiles import build_profiles
+
+    report = progress or no_progress
+    timings: dict[str, float] = {}
+    items = dataset.items
+    if len(items) == 0 or len(dataset.events) == 0:
+        raise AnalysisError("The dataset has no usable events.", "数据中没有可用的行为记录。")
+
+    # 1. Embed item texts.
+    with _timed(timings, "load_model"):
+        report(0.0, "Loading the language model")
+        model = embedder or make_embedder(config.model, device=config.device, backend=config.backend)
+    with _timed(timings, "embed"):
+        texts = items["text"].astype(str).tolist()
+        vectors = model.embed(texts, progress=scaled(report, 0.02, 0.9))
+    stats = dict(getattr(model, "last_stats", {}) or {})
+    info = {
+        "model_id": getattr(model, "model_id", str(config.model)),
+        "backend": getattr(model, "backend", ""),
+        "device": getattr(model, "device", "cpu"),
+        "dim": int(vectors.shape[1]),
+        **stats,
+    }
+
+    # 2. Build profiles.
+    with _timed(timings, "profiles"):
+        report(0.92, "Building user interest profiles")
+        profiles = build_profiles(
+            dataset.events,
+            items["item_id"].to_numpy(dtype=object),
+            vectors,
+            weights=config.weights,
+            half_life_days=config.half_life_days,
+            use_ratings=config.use_ratings,
+        )
+    if len(profiles) < 2:
+        raise AnalysisError(
+            f"Only {len(profiles)} user(s) have usable events; segments need at least 2.",
+            f"只有 {len(profiles)} 个用户有可用行为，至少需要 2 个用户才能分群。",
+        )
+    report(1.0, "Profiles ready")
+    return Prepared(
+        dataset=dataset,
+        item_ids=items["item_id"].to_numpy(dtype=object),
+        item_vectors=vectors,
+        profiles=profiles,
+        embedding_info=info,
+        timings=timings,
+    )
+
+
+def _choose_k(vectors: np.ndarray, config: AnalysisConfig, progress: Progress) -> tuple[int, KAdvice | None]:
+    from core.clustering import advise_k
+
+    n_users = len(vectors)
+    if config.method == "hdbscan":
+        return (config.k or 0), None
+    if config.k is not None:
+        if not 2 <= config.k <= n_users:
+            raise ConfigError(
+                f"K must be between 2 and the number of users ({n_users}); got {config.k}.",
+                f"K 必须在 2 到用户数（{n_users}）之间，当前为 {config.k}。",
+            )
+        return config.k, None
+    k_max = min(config.k_max, n_users - 1)
+    k_min = min(config.k_min, k_max)
+    advice = advise_k(
+        vectors,
+        k_range=range(k_min, k_max + 1),
+        seed=config.seed,
+        min_segment_share=config.min_segment_share,
+        progress=progress,
+    )
+    return advice.recommended_k, advice
+
+
+def _quality(vectors: np.ndarray, labels: np.ndarray, seed: int) -> dict[str, float]:
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+    if len(np.unique(labels)) < 2:
+        return {}
+    rng = np.random.default_rng(seed)
+    idx = np.arange(len(labels))
+    if len(idx) > QUALITY_SAMPLE:
+        idx = np.sort(rng.choice(idx, QUALITY_SAMPLE, replace=False))
+    sample_x, sample_y = vectors[idx], labels[idx]
+    out = {"davies_bouldin": float(davies_bouldin_score(sample_x, sample_y))}
+    out["calinski_harabasz"] = float(calinski_harabasz_score(sample_x, sample_y))
+    if len(np.unique(sample_y)) > 1:
+        out["silhouette"] = float(silhouette_score(sample_x, sample_y, metric="cosine"))
+    out["quality_sample"] = float(len(idx))
+    return out
+
+
+def _run_id(dataset: Dataset, config: AnalysisConfig) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps(config.to_dict(), sort_keys=True, default=str).encode())
+    digest.update(str(dataset.report.rows_in).encode())
+    digest.update(str(dataset.report.n_users).encode())
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + digest.hexdigest()[:6]
+
+
+def segment_and_describe(
+    prepared: Prepared,
+    config: AnalysisConfig,
+    *,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+    previous: Analysis | None = None,
+) -> Analysis:
+    """Cluster the profiles, project them to a map and describe every segment (no model load).
+
+    With `previous`, segment ids are matched to that run's (Hungarian on centroid similarity), so
+    names a person gave to segment ids survive a re-run with another K, method or seed.
+    """
+    from core.clustering import label_agreement, match_segments, relabel, segment_users
+    from core.insights import describe_segments
+    from core.projection import project
+
+    report = progress or no_progress
+    timings = dict(prepared.timings)
+    vectors = prepared.profiles.vectors
+    warnings: list[str] = []
+
+    # 1. K: given, or advised.
+    with _timed(timings, "k_advice"):
+        report(0.0, "Choosing the number of segments")
+        k, advice = _choose_k(vectors, config, scaled(report, 0.0, 0.3))
+
+    # 2. Segments, with ids matched to the previous run so names survive.
+    with _timed(timings, "segment"):
+        report(0.3, f"Segmenting {len(vectors):,} users")
+        segmentation = segment_users(vectors, method=config.method, k=k, seed=config.seed)
+        if previous is not None and previous.segmentation.centroids.shape[1] == segmentation.centroids.shape[1]:
+            mapping = match_segments(segmentation, previous.segmentation)
+            segmentation = relabel(segmentation, mapping)
+
+    # 3. Map.
+    with _timed(timings, "projection"):
+        report(0.45, "Drawing the map")
+        projection = project(vectors, dims=2, method=config.projection, seed=config.seed)
+        coords3d = None
+        if config.projection_3d:
+            coords3d = project(vectors, dims=3, method=config.projection, seed=config.seed).coords
+
+    # 4. Quality and agreement with a known label.
+    quality = _quality(vectors, segmentation.labels, config.seed)
+    if prepared.dataset.has_labels:
+        truth = (
+            prepared.dataset.events.groupby("user_id", sort=False)["label"]
+            .agg(lambda s: s.mode().iat[0] if len(s.mode()) else "")
+            .reindex(prepared.profiles.user_ids)
+        )
+        quality.update(label_agreement(segmentation.labels, truth.fillna("").astype(str).to_numpy()))
+
+    # 5. Describe and name segments.
+    with _timed(timings, "insights"):
+        report(0.7, "Describing segments")
+        embed = embedder.embed if embedder is not None else None
+        segments = describe_segments(
+            prepared.dataset,
+            prepared.profiles,
+            segmentation,
+            item_ids=prepared.item_ids,
+            item_vectors=prepared.item_vectors,
+            embed=embed,
+            n_keywords=config.n_keywords,
+            min_keyword_users=config.min_keyword_users,
+            progress=scaled(report, 0.7, 0.98),
+        )
+    report(1.0, "Done")
+    return Analysis(
+        config=config,
+        dataset=prepared.dataset,
+        item_ids=prepared.item_ids,
+        item_vectors=prepared.item_vectors,
+        profiles=prepared.profiles,
+        segmentation=segmentation,
+        k_advice=advice,
+        coords=projection.coords,
+        coords3d=coords3d,
+        projection_info={"method": projection.method, "sampled": projection.sampled, "n_fit": projection.n_fit},
+        segments=segments,
+        quality=quality,
+        timings=timings,
+        embedding_info=prepared.embedding_info,
+        run_id=_run_id(prepared.dataset, config),
+        warnings=warnings,
+    )
+
+
+def run_analysis(
+    dataset: Dataset,
+    config: AnalysisConfig,
+    *,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+) -> Analysis:
+    """The whole pipeline: embed, profile, segment, project, describe."""
+    from core.embedding import make_embedder
+
+    report = progress or no_progress
+    model = embedder or make_embedder(config.model, device=config.device, backend=config.backend)
+    prepared = embed_and_profile(dataset, config, progress=scaled(report, 0.0, 0.6), embedder=model)
+    return segment_and_describe(prepared, config, progress=scaled(report, 0.6, 1.0), embedder=model)
