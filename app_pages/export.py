@@ -1,0 +1,82 @@
+"""Export page: members CSV, Excel, HTML report and bundle, after the privacy guards."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from core.errors import InterestLensError
+from ui import cached, state
+from ui.i18n import t
+from ui.widgets import file_name, log_unexpected, require_analysis, segment_label, show_error
+
+KINDS = (
+    ("members", "csv", "text/csv"),
+    ("excel", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("html", "html", "text/html"),
+    ("bundle", "zip", "application/zip"),
+)
+
+
+def renamed(analysis):
+    """A copy of the analysis carrying the names the user gave its segments (the original is untouched)."""
+    segments = [replace(s, name=segment_label(analysis, s.segment_id)) for s in analysis.segments]
+    return replace(analysis, segments=segments)
+
+
+def render() -> None:
+    st.title(t("exp.title"))
+    st.caption(t("exp.intro"))
+    analysis = require_analysis()
+    if analysis is None:
+        return
+    from core.privacy import PrivacySettings
+
+    st.subheader(t("exp.privacy_title"))
+    c1, c2, c3 = st.columns(3)
+    pseudonymize = c1.toggle(t("exp.pseudonymize"), value=analysis.config.pseudonymize, help=t("exp.pseudonymize_help"),
+                             key="exp_pseudo")  # fmt: skip
+    min_size = c2.number_input(t("exp.min_size"), min_value=0, max_value=100_000,
+                               value=int(analysis.config.min_segment_size), help=t("exp.min_size_help"), key="exp_min")  # fmt: skip
+    scrub = c3.toggle(t("exp.scrub"), value=True, help=t("exp.scrub_help"), key="exp_scrub")
+    small = [s for s in analysis.segments if s.size < min_size]
+    if small and min_size > 1:
+        st.caption(t("exp.small_note", n=len(small), size=int(min_size)))
+    try:
+        privacy = PrivacySettings(pseudonymize=pseudonymize, min_segment_size=int(min_size), scrub_pii=scrub,
+                                  key=state.get(state.PSEUDONYM_KEY))  # fmt: skip
+    except InterestLensError as error:
+        show_error(error)
+        return
+    evaluation = next(
+        iter(
+            v
+            for k, v in state.get(state.EVALUATION).items()
+            if k.endswith(cached.config_key(analysis.config))
+        ),
+        None,
+    )
+    st.subheader(t("exp.files_title"))
+    try:
+        with st.spinner(t("exp.preparing")):
+            files = cached.export_files(renamed(analysis), privacy,
+                                        evaluation=evaluation if isinstance(evaluation, dict) else None)  # fmt: skip
+    except InterestLensError as error:
+        show_error(error)
+        return
+    except Exception as error:
+        log_unexpected(error)
+        show_error(error)
+        return
+    cols = st.columns(len(KINDS))
+    for col, (kind, ext, mime) in zip(cols, KINDS, strict=True):
+        with col:
+            st.markdown(f"**{t(f'exp.{kind}')}**")
+            st.caption(t(f"exp.{kind}_help"))
+            st.download_button(t("exp.download"), files[kind], file_name=file_name(analysis, kind, ext), mime=mime,
+                               on_click="ignore", key=f"dl_{kind}", icon=":material/download:")  # fmt: skip
+            st.caption(f"{len(files[kind]) / 1024:,.0f} KiB")
+
+
+render()

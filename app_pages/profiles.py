@@ -1,0 +1,207 @@
+"""Profiles page: what each segment (or the map selection) is about, its members, and a comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.errors import InterestLensError
+from ui import cached, state
+from ui.charts import ADHOC_COLOR, bars, color, sentiment_figure
+from ui.i18n import t
+from ui.widgets import (
+    escape_md,
+    item_texts,
+    log_unexpected,
+    require_analysis,
+    segment_label,
+    segment_options,
+    show_error,
+    table,
+)
+
+ADHOC_ID = -100  # select-box value of the map selection (never a real segment id)
+MEMBER_ROWS = 5000  # rows shown in the member grid (the export has all)
+
+
+def _rename(run_id: str, segment_id: int, widget_key: str) -> None:
+    name = str(st.session_state.get(widget_key, "")).strip()
+    if name:
+        state.set_segment_name(run_id, segment_id, name[:80])
+
+
+def member_frame(analysis, rows: np.ndarray) -> pd.DataFrame:
+    """user id, segment, confidence, events and the "why" items (item text) for the given rows."""
+    texts = item_texts(analysis)
+    seg = analysis.segmentation
+    return pd.DataFrame({
+        t("col.user"): analysis.profiles.user_ids[rows].astype(str),
+        t("col.segment"): seg.labels[rows],
+        t("col.confidence"): np.round(seg.confidence[rows], 3),
+        t("col.events"): analysis.profiles.event_counts[rows],
+        t("col.why"): [" · ".join(texts.get(i, i) for i in analysis.profiles.top_items[r][:3]) for r in rows],
+    })  # fmt: skip
+
+
+def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: int | None) -> None:
+    """Everything about one segment profile (a real segment or the ad-hoc selection)."""
+    if segment_id is not None:
+        key = f"name_{analysis.run_id}_{segment_id}"
+        st.text_input(t("prof.name"), value=segment_label(analysis, segment_id), key=key, max_chars=80,
+                      on_change=_rename, args=(analysis.run_id, segment_id, key))  # fmt: skip
+    cols = st.columns(6)
+    cols[0].metric(t("metric.users"), f"{profile.size:,}")
+    cols[1].metric(t("metric.share"), f"{profile.share:.1%}")
+    cols[2].metric(
+        t("metric.mean_rating"), f"{profile.mean_rating:.2f}" if profile.mean_rating is not None else "—"
+    )
+    sentiment = profile.sentiment or {}
+    mean_score = sentiment.get("mean_score")
+    cols[3].metric(t("metric.sentiment"), f"{mean_score:+.2f}" if mean_score is not None else "—",
+                   help=t("metric.sentiment_help"))  # fmt: skip
+    cols[4].metric(t("metric.stability"), f"{profile.stability:.2f}" if profile.stability is not None else "—",
+                   help=t("metric.stability_help"))  # fmt: skip
+    revenue = profile.revenue or {}
+    cols[5].metric(
+        t("metric.revenue_per_user"),
+        f"{revenue['revenue_per_user']:,.2f}" if "revenue_per_user" in revenue else "—",
+    )
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{t('prof.keywords')}**")
+        if profile.keywords:
+            words = profile.keywords[:12]
+            st.plotly_chart(bars([w for w, _ in words], [float(s) for _, s in words], colors=tint,
+                                 height=60 + 26 * len(words)), key=f"kw_{segment_id}")  # fmt: skip
+        else:
+            st.caption(t("prof.no_keywords"))
+    with right:
+        st.markdown(f"**{t('prof.sentiment')}**")
+        if sentiment.get("n_texts"):
+            st.plotly_chart(sentiment_figure(sentiment), key=f"sent_{segment_id}")
+            st.caption(t("prof.sentiment_n", n=f"{int(sentiment['n_texts']):,}"))
+        else:
+            st.caption(t("prof.no_sentiment"))
+        if revenue:
+            st.markdown(f"**{t('prof.revenue')}**")
+            rc = st.columns(min(len(revenue), 4))
+            for col, (name, value) in zip(rc, list(revenue.items())[:4], strict=False):
+                col.metric(
+                    t(f"revenue.{name}") if f"revenue.{name}" in _REVENUE_KEYS else escape_md(name),
+                    f"{value:,.2f}",
+                )
+
+    st.markdown(f"**{t('prof.top_items')}**")
+    if profile.top_items:
+        items = pd.DataFrame(profile.top_items)
+        keep = [c for c in ("item_id", "text", "users", "share", "lift") if c in items.columns]
+        table(items[keep], column_config={
+            "share": st.column_config.ProgressColumn(t("col.share"), format="percent", min_value=0.0, max_value=1.0),
+            "lift": st.column_config.NumberColumn(t("col.lift"), format="%.2f×", help=t("prof.lift_help")),
+        })  # fmt: skip
+    else:
+        st.caption(t("prof.no_items"))
+
+    if profile.composition:
+        st.markdown(f"**{t('prof.composition')}**")
+        attrs = list(profile.composition.items())[:3]
+        for col, (attr, values) in zip(st.columns(len(attrs)), attrs, strict=True):
+            with col:
+                st.caption(escape_md(attr, max_len=60))
+                st.plotly_chart(bars([str(v) for v, _ in values[:8]], [float(s) for _, s in values[:8]],
+                                     colors=tint, value_format=".0%", height=60 + 26 * min(len(values), 8)),
+                                key=f"comp_{segment_id}_{attr}")  # fmt: skip
+
+    st.markdown(f"**{t('prof.representatives')}**")
+    index = {u: i for i, u in enumerate(analysis.profiles.user_ids.astype(str))}
+    reps = np.array([index[u] for u in profile.representative_users if u in index], dtype=int)
+    if len(reps):
+        table(member_frame(analysis, reps))
+    st.markdown(f"**{t('prof.members')}**")
+    shown = rows[:MEMBER_ROWS]
+    table(member_frame(analysis, shown), height=320)
+    if len(rows) > MEMBER_ROWS:
+        st.caption(t("prof.members_cut", shown=f"{MEMBER_ROWS:,}", total=f"{len(rows):,}"))
+
+
+_REVENUE_KEYS = {"revenue.revenue", "revenue.orders", "revenue.revenue_per_user", "revenue.avg_order_value"}
+
+
+def compare_view(analysis, options: dict[int, str]) -> None:
+    st.subheader(t("prof.compare_title"))
+    ids = list(options)
+    if len(ids) < 2:
+        st.caption(t("prof.compare_need_two"))
+        return
+    c1, c2 = st.columns(2)
+    a = c1.selectbox(t("prof.compare_a"), ids, index=0, format_func=options.get, key="cmp_a")
+    b = c2.selectbox(t("prof.compare_b"), ids, index=1, format_func=options.get, key="cmp_b")
+    if a == b:
+        st.caption(t("prof.compare_same"))
+        return
+    by_id = {s.segment_id: s for s in analysis.segments}
+    sa, sb = by_id[a], by_id[b]
+    rows = {
+        t("metric.users"): (f"{sa.size:,}", f"{sb.size:,}"),
+        t("metric.share"): (f"{sa.share:.1%}", f"{sb.share:.1%}"),
+        t("metric.mean_rating"): tuple(f"{s.mean_rating:.2f}" if s.mean_rating is not None else "—" for s in (sa, sb)),
+        t("metric.sentiment"): tuple(f"{s.sentiment.get('mean_score', 0):+.2f}" for s in (sa, sb)),
+        t("col.keywords"): tuple(", ".join(k for k, _ in s.keywords[:6]) for s in (sa, sb)),
+        t("prof.top_items"): tuple(" · ".join(str(i.get("text", i.get("item_id")))[:40] for i in s.top_items[:3]) for s in (sa, sb)),
+    }  # fmt: skip
+    frame = pd.DataFrame(rows, index=[segment_label(analysis, a), segment_label(analysis, b)]).T.reset_index()
+    frame.columns = ["", f"#{a} {segment_label(analysis, a)}", f"#{b} {segment_label(analysis, b)}"]
+    table(frame)
+    try:
+        from core.insights import compare_segments
+    except ImportError:
+        return
+    try:
+        diff = cached.comparison(analysis, a, b, compare_segments)
+    except InterestLensError as error:
+        show_error(error)
+        return
+    if isinstance(diff, pd.DataFrame) and len(diff):
+        st.caption(t("prof.compare_diff"))
+        table(diff)
+
+
+def render() -> None:
+    st.title(t("prof.title"))
+    analysis = require_analysis()
+    if analysis is None:
+        return
+    options = segment_options(analysis)
+    adhoc = state.get(state.ADHOC)
+    choices = dict(options)
+    if adhoc and adhoc.get("run_id") == analysis.run_id:
+        choices = {ADHOC_ID: t("prof.adhoc_option", n=f"{len(adhoc['user_ids']):,}"), **options}
+    selected = st.selectbox(t("prof.pick"), list(choices), format_func=choices.get, key="profile_pick")
+    labels = analysis.segmentation.labels
+    if selected == ADHOC_ID:
+        st.subheader(t("prof.adhoc_title"))
+        index = {u: i for i, u in enumerate(analysis.profiles.user_ids.astype(str))}
+        rows = np.array(sorted(index[u] for u in adhoc["user_ids"] if u in index), dtype=int)
+        try:
+            profile = cached.adhoc_profile(analysis, adhoc["user_ids"])
+        except InterestLensError as error:
+            show_error(error)
+            return
+        except Exception as error:
+            log_unexpected(error)
+            show_error(error)
+            return
+        profile_view(analysis, profile, rows, ADHOC_COLOR, segment_id=None)
+    else:
+        profile = next(s for s in analysis.segments if s.segment_id == selected)
+        st.markdown(f"### {escape_md(segment_label(analysis, selected), max_len=80)}")
+        profile_view(
+            analysis, profile, np.flatnonzero(labels == selected), color(selected), segment_id=selected
+        )
+    st.divider()
+    compare_view(analysis, options)
+
+
+render()

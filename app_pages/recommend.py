@@ -1,0 +1,145 @@
+"""Recommendations page: top-N with reasons for a user or a segment; evaluation against baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.errors import InterestLensError
+from ui import cached, state
+from ui.i18n import t
+from ui.widgets import item_texts, log_unexpected, require_analysis, segment_options, show_error, table
+
+DEFAULT_RECOMMENDER = "hybrid"
+SEGMENT_SAMPLE = 50  # members whose lists are pooled into a segment's list
+
+
+def recommender_names() -> list[str]:
+    from core.recommend import RECOMMENDERS
+
+    return list(RECOMMENDERS)
+
+
+def recommendations_view(analysis) -> None:
+    st.subheader(t("rec.top_title"))
+    names = recommender_names()
+    c1, c2, c3 = st.columns([2, 2, 1])
+    mode = c1.radio(t("rec.for"), ["user", "segment"], horizontal=True, format_func=lambda m: t(f"rec.for_{m}"),
+                    key="rec_mode")  # fmt: skip
+    kind = c2.selectbox(t("rec.model"), names, index=names.index(DEFAULT_RECOMMENDER) if DEFAULT_RECOMMENDER in names else 0,
+                        format_func=lambda n: t(f"rec.model_{n}") if f"rec.model_{n}" in _MODEL_KEYS else n, key="rec_model")  # fmt: skip
+    top_n = c3.number_input(t("rec.top_n"), min_value=1, max_value=50, value=10, key="rec_n")
+    users = analysis.profiles.user_ids.astype(str)
+    if mode == "user":
+        query = st.text_input(t("rec.search"), key="rec_query", placeholder=t("rec.search_placeholder"))
+        matches = (
+            [u for u in users if query.strip().lower() in u.lower()][:200]
+            if query.strip()
+            else list(users[:200])
+        )
+        if not matches:
+            st.caption(t("rec.no_match"))
+            return
+        user = st.selectbox(t("rec.user"), matches, key="rec_user")
+        targets = [user]
+    else:
+        options = segment_options(analysis)
+        segment = st.selectbox(t("rec.segment"), list(options), format_func=options.get, key="rec_segment")
+        members = users[analysis.segmentation.labels == segment]
+        targets = list(
+            members[np.argsort(-analysis.segmentation.confidence[analysis.segmentation.labels == segment])][
+                :SEGMENT_SAMPLE
+            ]
+        )
+    try:
+        with st.spinner(t("rec.fitting")):
+            model = cached.recommender(analysis, kind)
+            result = model.recommend(targets, n=int(top_n), with_reasons=True)
+    except InterestLensError as error:
+        show_error(error)
+        return
+    except Exception as error:
+        log_unexpected(error)
+        show_error(error)
+        return
+    frame = result.to_frame()
+    texts = item_texts(analysis)
+    frame["text"] = frame["item_id"].map(lambda i: texts.get(i, ""))
+    if mode == "user":
+        if result.n_cold:
+            st.caption(t("rec.cold"))
+        table(frame[["rank", "item_id", "text", "score", "reason"]].round({"score": 4}))
+    else:
+        pooled = (frame.groupby("item_id").agg(members=("user_id", "nunique"), best_rank=("rank", "min"))
+                  .sort_values(["members", "best_rank"], ascending=[False, True]).head(int(top_n)).reset_index())  # fmt: skip
+        pooled["text"] = pooled["item_id"].map(lambda i: texts.get(i, ""))
+        st.caption(t("rec.segment_note", n=len(targets)))
+        table(pooled[["item_id", "text", "members", "best_rank"]])
+
+
+_MODEL_KEYS = {
+    f"rec.model_{n}" for n in ("popular", "item_knn", "segment_popular", "content", "logistic", "hybrid")
+}
+
+
+def evaluation_view(analysis) -> None:
+    st.subheader(t("rec.eval_title"))
+    st.caption(t("rec.eval_intro"))
+    try:
+        import core.evaluation  # noqa: F401
+    except ImportError:
+        st.info(t("rec.eval_unavailable"), icon="⏳")
+        return
+    key = f"{state.get(state.DATASET_KEY)}:{cached.config_key(analysis.config)}"
+    stored = state.get(state.EVALUATION).get(key)
+    if st.button(t("rec.eval_run"), type="primary" if stored is None else "secondary", key="eval_run"):
+        try:
+            with st.spinner(t("rec.eval_running")):
+                stored = cached.evaluation(analysis, state.get(state.DATASET_KEY))
+        except InterestLensError as error:
+            show_error(error)
+        except Exception as error:
+            log_unexpected(error)
+            show_error(error)
+        else:
+            results = dict(state.get(state.EVALUATION))
+            results[key] = stored
+            state.put(state.EVALUATION, results)
+    if stored is None:
+        st.caption(t("rec.eval_not_run"))
+        return
+    table(evaluation_table(stored))
+    with st.expander(t("rec.metric_defs")):
+        st.markdown(t("rec.metric_defs_body"))
+
+
+def evaluation_table(result) -> pd.DataFrame:
+    """The evaluation result as a table (one row per recommender)."""
+    if isinstance(result, pd.DataFrame):
+        return result
+    frame = getattr(result, "table", None)
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    from core.export_tables import evaluation_frame
+
+    return evaluation_frame(result)
+
+
+def render() -> None:
+    st.title(t("rec.title"))
+    st.caption(t("rec.intro"))
+    analysis = require_analysis()
+    if analysis is None:
+        return
+    try:
+        recommender_names()
+    except ImportError:
+        st.info(t("rec.unavailable"), icon="⏳")
+    else:
+        recommendations_view(analysis)
+    st.divider()
+    evaluation_view(analysis)
+
+
+render()

@@ -1,0 +1,280 @@
+"""Segments page: run form with staged progress, K advisor, the interest map, segment sizes."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from core.config import DEFAULT_EVENT_WEIGHTS, AnalysisConfig
+from core.errors import InterestLensError
+from ui import cached, state
+from ui.charts import MAP_MAX_POINTS, bars, color, display_rows, esc, k_advice_figure, map_figure
+from ui.i18n import t
+from ui.widgets import (
+    escape_md,
+    estimate_seconds,
+    item_texts,
+    log_unexpected,
+    segment_label,
+    show_error,
+    table,
+)
+
+MODEL_CHOICES = ("default", "tfidf", "custom")
+ADVISOR_METRICS = ["silhouette", "stability", "calinski_harabasz", "davies_bouldin", "min_share", "inertia"]
+
+
+def methods() -> list[str]:
+    try:
+        from core.clustering import CLUSTERERS
+    except ImportError:
+        return ["kmeans"]
+    return list(CLUSTERERS)
+
+
+def run_form(base: AnalysisConfig) -> AnalysisConfig | None:
+    """The analysis settings; returns a config when the form was submitted."""
+    with st.form("run_form"):
+        c1, c2, c3 = st.columns(3)
+        current_model = "default" if base.model is None else base.model if base.model == "tfidf" else "custom"
+        model_choice = c1.selectbox(t("seg.model"), MODEL_CHOICES, index=MODEL_CHOICES.index(current_model),
+                                    format_func=lambda m: t(f"seg.model_{m}"))  # fmt: skip
+        custom = c1.text_input(t("seg.custom_model"), value=base.model if current_model == "custom" else "",
+                               help=t("seg.custom_help"))  # fmt: skip
+        options = methods()
+        method = c2.selectbox(
+            t("seg.method"), options, index=options.index(base.method) if base.method in options else 0
+        )
+        auto_k = c2.checkbox(t("seg.k_auto"), value=base.k is None, help=t("seg.k_auto_help"))
+        k = c2.number_input("K", min_value=2, max_value=60, value=int(base.k or 6), step=1)
+        half_life = c3.number_input(t("seg.half_life"), min_value=0.0, max_value=3650.0,
+                                    value=float(base.half_life_days or 0.0), step=15.0, help=t("seg.half_life_help"))  # fmt: skip
+        seed = c3.number_input(t("seg.seed"), min_value=0, max_value=2**31 - 1, value=int(base.seed), step=1)
+        use_ratings = c3.checkbox(t("seg.use_ratings"), value=base.use_ratings)
+        three_d = c3.checkbox(t("seg.three_d"), value=base.projection_3d)
+        with st.expander(t("seg.weights")):
+            weights = dict(base.weights)
+            cols = st.columns(len(DEFAULT_EVENT_WEIGHTS))
+            for col, event in zip(cols, DEFAULT_EVENT_WEIGHTS, strict=True):
+                weights[event] = col.number_input(t(f"event.{event}"), min_value=0.0, max_value=100.0,
+                                                  value=float(weights.get(event, 1.0)), step=0.5, key=f"w_{event}")  # fmt: skip
+        submitted = st.form_submit_button(t("seg.run"), type="primary")
+    if not submitted:
+        return None
+    model = (
+        None
+        if model_choice == "default"
+        else "tfidf"
+        if model_choice == "tfidf"
+        else (custom.strip() or None)
+    )
+    return base.with_(
+        model=model,
+        method=method,
+        k=None if auto_k else int(k),
+        half_life_days=float(half_life) or None,
+        seed=int(seed),
+        use_ratings=use_ratings,
+        projection_3d=three_d,
+        event_weights=weights,
+    )
+
+
+def run(config: AnalysisConfig) -> None:
+    """Run (or reuse) the analysis with progress per stage; a failure keeps the previous result."""
+    dataset = state.get(state.DATASET)
+    previous = state.get(state.ANALYSIS)
+    started = time.perf_counter()
+    with st.status(t("seg.running"), expanded=True) as status:
+        bar = st.progress(0.0, text=t("seg.starting"))
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+        try:
+            analysis = cached.analyse(dataset, state.get(state.DATASET_KEY), config, progress=progress,
+                                      previous=previous)  # fmt: skip
+        except InterestLensError as error:
+            status.update(label=t("seg.failed"), state="error", expanded=True)
+            show_error(error)
+            _kept(previous)
+            return
+        except Exception as error:  # out of memory, a bug: say so, keep what the user had
+            log_unexpected(error)
+            status.update(label=t("seg.failed"), state="error", expanded=True)
+            show_error(error)
+            _kept(previous)
+            return
+        status.update(label=t("seg.done", seconds=f"{time.perf_counter() - started:.1f}"), state="complete",
+                      expanded=False)  # fmt: skip
+    if previous is not None and previous.dataset is analysis.dataset and previous.run_id != analysis.run_id:
+        names = state.get(state.SEGMENT_NAMES).get(previous.run_id, {})
+        for segment_id, name in names.items():  # ids were matched to the previous run by core
+            if segment_id < analysis.segmentation.k:
+                state.set_segment_name(analysis.run_id, segment_id, name)
+    state.put(state.ANALYSIS, analysis)
+    state.put(state.ADHOC, None)
+
+
+def _kept(previous: object) -> None:
+    if previous is not None:
+        st.caption(t("seg.kept_previous"))
+
+
+def estimate_note(config: AnalysisConfig) -> None:
+    dataset = state.get(state.DATASET)
+    n_texts, n_users = len(dataset.items), int(dataset.events["user_id"].nunique())
+    if cached.is_prepared(state.get(state.DATASET_KEY), config):
+        st.caption(t("seg.warm_note"))
+    elif n_texts > 2000 or n_users > 5000:
+        st.caption(t("seg.estimate", seconds=f"{estimate_seconds(n_texts, n_users, config.model):.0f}",
+                     texts=f"{n_texts:,}", users=f"{n_users:,}"))  # fmt: skip
+
+
+def summary(analysis) -> None:
+    quality = analysis.quality
+    cols = st.columns(6)
+    cols[0].metric(t("metric.users"), f"{len(analysis.profiles):,}")
+    cols[1].metric(t("metric.segments"), analysis.segmentation.k)
+    cols[2].metric(t("metric.method"), escape_md(analysis.segmentation.method))
+    cols[3].metric(t("metric.silhouette"), f"{quality['silhouette']:.3f}" if "silhouette" in quality else "—",
+                   help=t("metric.silhouette_help"))  # fmt: skip
+    if "ari" in quality:
+        cols[4].metric("ARI", f"{quality['ari']:.3f}", help=t("metric.ari_help"))
+    else:
+        cols[4].metric(t("metric.davies_bouldin"), f"{quality.get('davies_bouldin', float('nan')):.2f}",
+                       help=t("metric.davies_bouldin_help"))  # fmt: skip
+    cols[5].metric(t("metric.run_time"), f"{sum(analysis.timings.values()):.1f} s")
+    for warning in analysis.warnings:
+        st.warning(escape_md(warning, max_len=400))
+    if analysis.profiles.skipped_users:
+        st.caption(t("seg.skipped_users", n=f"{len(analysis.profiles.skipped_users):,}"))
+
+
+def advisor(analysis) -> None:
+    st.subheader(t("seg.advisor_title"))
+    advice = analysis.k_advice
+    if advice is None:
+        st.caption(t("seg.advisor_fixed", k=analysis.segmentation.k))
+        return
+    st.plotly_chart(k_advice_figure(advice, ADVISOR_METRICS), key="k_advice_chart")
+    st.info(
+        t("seg.advisor_reason", k=advice.recommended_k, reason=escape_md(advice.reason, max_len=500)),
+        icon="💡",
+    )
+    with st.expander(t("seg.advisor_table")):
+        table(advice.table.round(4))
+        st.caption(t("seg.advisor_metrics"))
+
+
+def attribute_columns(analysis) -> list[str]:
+    events = analysis.dataset.events
+    names = [c for c in analysis.dataset.report.attributes if c in events.columns]
+    if "label" in events.columns:
+        names.insert(0, "label")
+    return [c for c in names if events[c].nunique() <= 200][:20]
+
+
+@st.fragment
+def map_view(analysis) -> None:
+    """The interest map; lasso/box selection becomes an ad-hoc segment (reruns only this fragment)."""
+    st.subheader(t("seg.map_title"))
+    names = {s.segment_id: segment_label(analysis, s.segment_id) for s in analysis.segments}
+    c1, c2 = st.columns([1, 3])
+    has_3d = analysis.coords3d is not None
+    dims = c1.radio(t("seg.dims"), ["2D", "3D"], horizontal=True, key="map_dims", disabled=not has_3d,
+                    help=None if has_3d else t("seg.dims_help"))  # fmt: skip
+    colour_options = ["segment", "confidence", "events", *attribute_columns(analysis)]
+    colour_by = c2.selectbox(t("seg.color_by"), colour_options, key="map_color",
+                             format_func=lambda c: t(f"seg.color_{c}") if c in ("segment", "confidence", "events") else c)  # fmt: skip
+    rows = display_rows(len(analysis.profiles), seed=analysis.config.seed)
+    texts = item_texts(analysis)
+    hover = [
+        "<br>".join(esc(texts.get(item, item), 50) for item in items[:3])
+        for items in analysis.profiles.top_items
+    ]
+    adhoc = state.get(state.ADHOC)
+    chosen = set(adhoc["user_ids"]) if adhoc and adhoc.get("run_id") == analysis.run_id else None
+    three_d = dims == "3D" and has_3d
+    fig = map_figure(analysis, names=names, rows=rows, color_by=colour_by, three_d=three_d, hover_items=hover,
+                     adhoc=chosen)  # fmt: skip
+    if three_d:
+        st.plotly_chart(fig, key="map_3d")
+        event = None
+    else:
+        event = st.plotly_chart(fig, key="map_2d", on_select="rerun", selection_mode=("lasso", "box"))
+    notes = []
+    if analysis.projection_info.get("sampled"):
+        notes.append(t("seg.map_fit_sampled", n=f"{int(analysis.projection_info.get('n_fit', 0)):,}"))
+    if len(rows) < len(analysis.profiles):
+        notes.append(t("seg.map_sampled", shown=f"{len(rows):,}", total=f"{len(analysis.profiles):,}",
+                       limit=f"{MAP_MAX_POINTS:,}"))  # fmt: skip
+    st.caption(" ".join(notes) or t("seg.map_hint"))
+    selected = _selected_users(analysis, event)
+    if selected:
+        st.write(t("seg.selected", n=f"{len(selected):,}"))
+        if st.button(t("seg.make_adhoc"), type="primary", key="make_adhoc"):
+            state.put(state.ADHOC, {"run_id": analysis.run_id, "user_ids": selected})
+            st.success(t("seg.adhoc_saved", n=f"{len(selected):,}"))
+    if chosen:
+        st.page_link("app_pages/profiles.py", label=t("seg.adhoc_link", n=f"{len(chosen):,}"), icon="🧭")
+
+
+def _selected_users(analysis, event) -> list[str]:
+    if not event:
+        return []
+    points = event.get("selection", {}).get("points", [])
+    rows = sorted({int(p["customdata"]) for p in points if p.get("customdata") is not None})
+    users = analysis.profiles.user_ids
+    return [str(users[r]) for r in rows if 0 <= r < len(users)]
+
+
+def sizes(analysis) -> None:
+    st.subheader(t("seg.sizes_title"))
+    ids = [s.segment_id for s in analysis.segments]
+    labels = [f"#{i} {segment_label(analysis, i)}" for i in ids]
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(bars(labels, [float(s.size) for s in analysis.segments], colors=[color(i) for i in ids],
+                             value_format=",.0f", height=80 + 32 * len(ids)), key="sizes_chart")  # fmt: skip
+    with right:
+        table(pd.DataFrame({
+            t("col.segment"): labels,
+            t("col.users"): [s.size for s in analysis.segments],
+            t("col.share"): [f"{s.share:.1%}" for s in analysis.segments],
+            t("col.keywords"): [", ".join(k for k, _ in s.keywords[:5]) for s in analysis.segments],
+        }))  # fmt: skip
+
+
+def render() -> None:
+    st.title(t("seg.title"))
+    st.caption(t("seg.intro"))
+    dataset = state.get(state.DATASET)
+    analysis = state.get(state.ANALYSIS)
+    if dataset is None and analysis is None:
+        st.info(t("empty.no_dataset"), icon="📂")
+        st.page_link("app_pages/data.py", label=t("empty.go_data"), icon="📥")
+        return
+    if dataset is not None:
+        base = analysis.config if analysis is not None else AnalysisConfig()
+        estimate_note(base)
+        try:
+            config = run_form(base)
+        except InterestLensError as error:
+            show_error(error)
+            config = None
+        if config is not None:
+            run(config)
+    analysis = state.get(state.ANALYSIS)
+    if analysis is None:
+        st.info(t("empty.no_analysis_run"), icon="▶️")
+        return
+    summary(analysis)
+    map_view(analysis)
+    sizes(analysis)
+    advisor(analysis)
+
+
+render()

@@ -1,0 +1,315 @@
+"""The only place with caching (DESIGN.md "Rules of the house", RELIABILITY.md "Known traps").
+
+- Models: `st.cache_resource`, bounded. A TF-IDF embedder learns from the texts it embeds, so it is
+  never shared between sessions: it is built fresh for every preparation.
+- Everything derived from an upload lives in a small LRU store inside `st.session_state` (so it is
+  scoped to one browser session and dies with it), keyed by the SHA-256 of the uploaded bytes plus
+  the options/config. `st.cache_data` is never used for uploads: it is global to all users and
+  samples large DataFrames when hashing, so two uploads could collide.
+- Re-running with another K or method reuses the prepared embeddings and profiles: the preparation
+  key holds only the config fields that shape the vectors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from core.progress import Progress, scaled
+from ui import state
+
+if TYPE_CHECKING:
+    from core.config import AnalysisConfig
+    from core.data import Dataset
+    from core.pipeline import Analysis
+
+log = logging.getLogger(__name__)
+
+# Config fields that change embeddings/profiles (core.pipeline.embed_and_profile); everything else
+# (method, K, seed, projection, naming, privacy, ...) only changes the cheap second stage.
+PREPARE_FIELDS = ("model", "device", "backend", "event_weights", "half_life_days", "use_ratings")
+BOUNDS = {
+    "raw": 2,
+    "dataset": 2,
+    "prepared": 2,
+    "analysis": 6,
+    "evaluation": 4,
+    "recommend": 8,
+    "adhoc": 4,
+    "compare": 8,
+    "export": 2,
+}
+
+
+# --- keys ---------------------------------------------------------------------------------
+def sha256(data: bytes | None) -> str:
+    return hashlib.sha256(data or b"").hexdigest()
+
+
+def upload_key(
+    events: bytes,
+    filename: str,
+    *,
+    items: bytes | None = None,
+    items_filename: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> str:
+    """SHA-256 over both files' bytes, their extensions (they pick the parser) and the read options."""
+    meta = {
+        "ext": _extension(filename),
+        "items_ext": _extension(items_filename or ""),
+        "events": sha256(events),
+        "items": sha256(items) if items else "",
+        "options": options or {},
+    }
+    return sha256(json.dumps(meta, sort_keys=True, default=str).encode())
+
+
+def config_key(config: AnalysisConfig, names: tuple[str, ...] | None = None) -> str:
+    """A stable digest of (part of) a config."""
+    wanted = names or tuple(f.name for f in fields(config))
+    values = {name: getattr(config, name) for name in wanted}
+    return sha256(json.dumps(values, sort_keys=True, default=repr).encode())[:16]
+
+
+def _extension(filename: str) -> str:
+    name = filename.lower()
+    for ext in (".csv.gz", ".tsv.gz", ".txt.gz", ".csv.zip"):
+        if name.endswith(ext):
+            return ext
+    return name[name.rfind(".") :] if "." in name else ""
+
+
+# --- the per-session LRU store --------------------------------------------------------------
+def _bucket(name: str) -> OrderedDict[str, Any]:
+    store = state.get(state.CACHE)
+    if name not in store:
+        store[name] = OrderedDict()
+    return store[name]
+
+
+def memo(bucket: str, key: str, compute: Callable[[], Any]) -> Any:
+    """Return the stored value for key, or compute, store (evicting the oldest) and return it.
+
+    A failing compute stores nothing, so the previous results stay and a retry recomputes.
+    """
+    store = _bucket(bucket)
+    if key in store:
+        store.move_to_end(key)
+        return store[key]
+    value = compute()
+    store[key] = value
+    while len(store) > BOUNDS.get(bucket, 2):
+        store.popitem(last=False)
+    return value
+
+
+def has(bucket: str, key: str) -> bool:
+    return key in _bucket(bucket)
+
+
+def clear_session_cache() -> None:
+    state.put(state.CACHE, {})
+
+
+# --- models ---------------------------------------------------------------------------------
+@st.cache_resource(max_entries=2, show_spinner=False)
+def shared_embedder(model: str | None, device: str = "auto", backend: str = "auto") -> Any:
+    """A sentence-transformers embedder shared by all sessions (stateless apart from a text cache)."""
+    from core.embedding import make_embedder
+
+    return make_embedder(model, device=device, backend=backend)
+
+
+def embedder_for(config: AnalysisConfig) -> Any:
+    if (config.model or "").lower() == "tfidf":
+        from core.embedding import make_embedder
+
+        return make_embedder("tfidf")  # fitted on this session's corpus: never shared
+    return shared_embedder(config.model, config.device, config.backend)
+
+
+# --- ingestion ------------------------------------------------------------------------------
+def read_preview(
+    raw: bytes, filename: str, *, encoding: str | None = None, delimiter: str | None = None
+) -> Any:
+    """core.loading.read_table, memoised per upload + options."""
+    from core.loading import read_table
+
+    key = upload_key(raw, filename, options={"encoding": encoding, "delimiter": delimiter})
+    return memo("raw", key, lambda: read_table(raw, filename, encoding=encoding, delimiter=delimiter))
+
+
+def load(
+    events: bytes,
+    filename: str,
+    *,
+    items: bytes | None = None,
+    items_filename: str | None = None,
+    mapping_overrides: dict[str, str] | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> tuple[str, Dataset]:
+    """core.ingest.load_dataset, memoised; returns (dataset key, dataset)."""
+    from core.ingest import load_dataset
+
+    options = {"mapping": mapping_overrides or {}, "encoding": encoding, "delimiter": delimiter}
+    key = upload_key(events, filename, items=items, items_filename=items_filename, options=options)
+    kwargs: dict[str, Any] = {"filename": filename}
+    if items:
+        kwargs.update(items=items, items_filename=items_filename)
+    if mapping_overrides:
+        kwargs["mapping_overrides"] = mapping_overrides
+    if encoding:
+        kwargs["encoding"] = encoding
+    if delimiter:
+        kwargs["delimiter"] = delimiter
+    dataset = memo("dataset", key, lambda: load_dataset(events, **kwargs))
+    return key, dataset
+
+
+# --- analysis -------------------------------------------------------------------------------
+def is_prepared(dataset_key: str, config: AnalysisConfig) -> bool:
+    return has("prepared", f"{dataset_key}:{config_key(config, PREPARE_FIELDS)}")
+
+
+def analyse(
+    dataset: Dataset,
+    dataset_key: str,
+    config: AnalysisConfig,
+    *,
+    progress: Progress | None = None,
+    previous: Analysis | None = None,
+) -> Analysis:
+    """The full analysis; embeddings/profiles are reused when only K, method, seed etc. changed.
+
+    `previous` (the run on screen) lets core match segment ids so edited names carry over.
+    """
+    from core.pipeline import embed_and_profile, segment_and_describe
+
+    def _run() -> Analysis:
+        embedder = embedder_for(config)
+        prep_key = f"{dataset_key}:{config_key(config, PREPARE_FIELDS)}"
+        prepared = memo(
+            "prepared",
+            prep_key,
+            lambda: embed_and_profile(
+                dataset, config, progress=scaled(progress, 0.0, 0.75), embedder=embedder
+            ),
+        )
+        same_data = previous is not None and previous.dataset is dataset
+        # A TF-IDF embedder is fitted on the corpus it embeds: a fresh one must not embed keywords.
+        tfidf = (config.model or "").lower() == "tfidf"
+        return segment_and_describe(
+            prepared,
+            config,
+            progress=scaled(progress, 0.75, 1.0),
+            embedder=None if tfidf else embedder,
+            previous=previous if same_data else None,
+        )
+
+    return memo("analysis", f"{dataset_key}:{config_key(config)}", _run)
+
+
+def evaluation(analysis: Analysis, dataset_key: str) -> Any:
+    """core.evaluation.evaluate_dataset for this dataset + config, memoised per session."""
+    from core.evaluation import evaluate_dataset
+
+    key = f"{dataset_key}:{config_key(analysis.config)}"
+    return memo("evaluation", key, lambda: evaluate_dataset(analysis))
+
+
+def adhoc_profile(analysis: Analysis, user_ids: list[str]) -> Any:
+    """The full SegmentProfile of a map selection: segment 0 of a two-way split (selection / rest)."""
+    import numpy as np
+
+    from core.clustering import Segmentation, centroids_of
+    from core.insights import describe_segments
+
+    def _describe() -> Any:
+        chosen = np.isin(analysis.profiles.user_ids.astype(str), np.asarray(user_ids, dtype=str))
+        labels = np.where(chosen, 0, 1).astype(np.int64)
+        vectors = analysis.profiles.vectors
+        split = Segmentation(
+            method="selection",
+            k=2,
+            seed=analysis.config.seed,
+            labels=labels,
+            centroids=centroids_of(vectors, labels, 2),
+            confidence=np.ones(len(labels)),
+            distance=np.zeros(len(labels)),
+            sizes=np.bincount(labels, minlength=2).astype(np.int64),
+        )
+        profiles = describe_segments(
+            analysis.dataset,
+            analysis.profiles,
+            split,
+            item_ids=analysis.item_ids,
+            item_vectors=analysis.item_vectors,
+            n_keywords=analysis.config.n_keywords,
+            min_keyword_users=analysis.config.min_keyword_users,
+        )
+        return profiles[0]
+
+    key = f"{analysis.run_id}:{sha256(chr(0).join(sorted(user_ids)).encode())}"
+    return memo("adhoc", key, _describe)
+
+
+def comparison(analysis: Analysis, a: int, b: int, compare: Callable[..., Any]) -> Any:
+    """core.insights.compare_segments for two segments of a run, memoised per session."""
+    return memo("compare", f"{analysis.run_id}:{a}:{b}", lambda: compare(analysis, a, b))
+
+
+def recommender(analysis: Analysis, name: str) -> Any:
+    """A core.recommend recommender of the given kind fitted on the run's events, memoised per run."""
+    from core.recommend import RECOMMENDERS
+
+    def _fit() -> Any:
+        items = analysis.dataset.items.set_index("item_id")
+        texts = (
+            items["text"].reindex(analysis.item_ids).fillna("").astype(str).tolist()
+            if "text" in items
+            else None
+        )
+        names = [s.name for s in analysis.segments]
+        return RECOMMENDERS[name]().fit(
+            analysis.dataset.events,
+            item_ids=analysis.item_ids,
+            item_vectors=analysis.item_vectors,
+            profiles=analysis.profiles,
+            segmentation=analysis.segmentation,
+            segment_names=names,
+            item_texts=texts,
+        )
+
+    return memo("recommend", f"{analysis.run_id}:{name}", _fit)
+
+
+def export_files(
+    analysis: Analysis, privacy: Any, *, evaluation: Any = None, recommendations: Any = None
+) -> dict[str, bytes]:
+    """members CSV, Excel, HTML report and bundle bytes for a (renamed) analysis + privacy settings."""
+    from core.bundle import bundle_bytes
+    from core.export import build_view
+    from core.export_tables import excel_bytes, members_csv_bytes
+    from core.report import html_report
+
+    def _build() -> dict[str, bytes]:
+        view = build_view(analysis, privacy=privacy, evaluation=evaluation, recommendations=recommendations)
+        return {
+            "members": members_csv_bytes(view),
+            "excel": excel_bytes(view),
+            "html": html_report(view).encode("utf-8"),
+            "bundle": bundle_bytes(view),
+        }
+
+    names = json.dumps([s.name for s in analysis.segments], ensure_ascii=False)
+    key = f"{analysis.run_id}:{sha256((repr(privacy) + str(privacy.key) + names + str(recommendations is not None)).encode())}"
+    return memo("export", key, _build)

@@ -1,0 +1,190 @@
+"""Plotly figures with one colour per segment everywhere (map, sizes, keywords, composition).
+
+All user text that reaches a figure (hover, tick labels) is HTML-escaped: plotly renders a subset
+of HTML in labels.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+if TYPE_CHECKING:
+    from core.clustering import KAdvice
+    from core.pipeline import Analysis
+
+# Okabe-Ito + Tableau: colour-blind friendly first, then distinct extras; cycles beyond 20.
+PALETTE = (
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#4E79A7",
+    "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948", "#FF9DA7", "#9C755F", "#BAB0AC",
+    "#1B9E77", "#7570B3", "#E7298A", "#66A61E",
+)  # fmt: skip
+ADHOC_COLOR = "#111827"
+MAP_MAX_POINTS = 20_000  # the browser stays responsive; the page says when the map is sampled
+
+
+def color(segment_id: int) -> str:
+    return PALETTE[int(segment_id) % len(PALETTE)]
+
+
+def esc(text: object, max_len: int = 80) -> str:
+    value = str(text)
+    if len(value) > max_len:
+        value = value[: max_len - 1] + "…"
+    return html.escape(value)
+
+
+def _layout(fig: go.Figure, *, height: int = 360, title: str = "") -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        title=esc(title) if title else None,
+        legend={"orientation": "h", "y": -0.12},
+    )
+    return fig
+
+
+def display_rows(n_users: int, *, seed: int = 0) -> np.ndarray:
+    """Row indices shown on the map: all, or a seeded sample of MAP_MAX_POINTS."""
+    if n_users <= MAP_MAX_POINTS:
+        return np.arange(n_users)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_users, size=MAP_MAX_POINTS, replace=False))
+
+
+def user_attribute(analysis: Analysis, column: str) -> pd.Series:
+    """Per user (profile row order): the most frequent value of an event attribute."""
+    events = analysis.dataset.events
+    modes = events.groupby("user_id", sort=False)[column].agg(
+        lambda s: s.value_counts().index[0] if s.notna().any() else ""
+    )
+    return modes.reindex(pd.Index(analysis.profiles.user_ids.astype(str))).fillna("").astype(str)
+
+
+def map_figure(
+    analysis: Analysis,
+    *,
+    names: dict[int, str],
+    rows: np.ndarray,
+    color_by: str = "segment",
+    three_d: bool = False,
+    hover_items: list[str] | None = None,
+    adhoc: set[str] | None = None,
+) -> go.Figure:
+    """Users on the 2-D/3-D projection; customdata = profile row index (for selections)."""
+    coords = analysis.coords3d if three_d and analysis.coords3d is not None else analysis.coords
+    users = analysis.profiles.user_ids.astype(str)
+    hover = hover_items or [""] * len(users)
+    labels = analysis.segmentation.labels
+    fig = go.Figure()
+
+    def add(
+        mask_rows: np.ndarray, name: str, trace_color: str | None, values: np.ndarray | None = None
+    ) -> None:
+        text = [f"{esc(users[i], 40)}<br>{hover[i]}" for i in mask_rows]
+        marker: dict[str, object] = {"size": 4 if three_d else 6, "opacity": 0.8}
+        if values is not None:
+            marker.update(color=values, colorscale="Viridis", showscale=True)
+        else:
+            marker["color"] = trace_color
+        common = {
+            "name": esc(name, 40),
+            "text": text,
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": marker,
+        }
+        if three_d and coords.shape[1] >= 3:
+            fig.add_trace(go.Scatter3d(x=coords[mask_rows, 0], y=coords[mask_rows, 1], z=coords[mask_rows, 2],
+                                       mode="markers", customdata=mask_rows, **common))  # fmt: skip
+        else:
+            fig.add_trace(go.Scattergl(x=coords[mask_rows, 0], y=coords[mask_rows, 1], mode="markers",
+                                       customdata=mask_rows, **common))  # fmt: skip
+
+    if color_by == "segment":
+        for seg_id in sorted(names):
+            add(rows[labels[rows] == seg_id], names[seg_id], color(seg_id))
+    elif color_by in ("confidence", "events"):
+        values = (
+            analysis.segmentation.confidence if color_by == "confidence" else analysis.profiles.event_counts
+        )
+        add(rows, color_by, None, np.asarray(values)[rows])
+    else:
+        attr = user_attribute(analysis, color_by).to_numpy()
+        top = pd.Series(attr[rows]).value_counts().index[:12].tolist()
+        for i, value in enumerate(top):
+            add(rows[attr[rows] == value], value or "—", PALETTE[i % len(PALETTE)])
+        rest = rows[~np.isin(attr[rows], top)]
+        if len(rest):
+            add(rest, "other", "#BAB0AC")
+    if adhoc:
+        chosen = rows[np.isin(users[rows], list(adhoc))]
+        add(chosen, "selection", ADHOC_COLOR)
+    fig.update_layout(
+        dragmode="lasso" if not three_d else "orbit", xaxis={"visible": False}, yaxis={"visible": False}
+    )
+    return _layout(fig, height=560)
+
+
+def k_advice_figure(advice: KAdvice, metrics: list[str]) -> go.Figure:
+    """One line per metric (scaled to [0, 1] so they share an axis); the recommended K marked."""
+    table = advice.table.sort_values("k")
+    fig = go.Figure()
+    for i, metric in enumerate(m for m in metrics if m in table.columns):
+        values = table[metric].astype(float)
+        span = values.max() - values.min()
+        scaled = (values - values.min()) / span if span > 0 else values * 0 + 0.5
+        fig.add_trace(go.Scatter(x=table["k"], y=scaled, mode="lines+markers", name=metric,
+                                 line={"color": PALETTE[i]}, customdata=values,
+                                 hovertemplate=f"{metric}: %{{customdata:.3f}} (K=%{{x}})<extra></extra>"))  # fmt: skip
+    fig.add_vline(x=advice.recommended_k, line_dash="dash", line_color="#4F46E5",
+                  annotation_text=f"K = {advice.recommended_k}")  # fmt: skip
+    fig.update_yaxes(title="scaled (0 = worst seen, 1 = best seen)" if False else "scaled value")
+    fig.update_xaxes(title="K", dtick=1)
+    return _layout(fig, height=320)
+
+
+def bars(
+    labels: list[str],
+    values: list[float],
+    *,
+    colors: list[str] | str,
+    horizontal: bool = True,
+    height: int = 300,
+    value_format: str = ".2f",
+) -> go.Figure:
+    """A bar chart of user-provided labels (escaped)."""
+    shown = [esc(label, 40) for label in labels]
+    if horizontal:
+        bar = go.Bar(
+            x=values,
+            y=shown,
+            orientation="h",
+            marker_color=colors,
+            hovertemplate=f"%{{y}}: %{{x:{value_format}}}<extra></extra>",
+        )
+    else:
+        bar = go.Bar(
+            x=shown,
+            y=values,
+            marker_color=colors,
+            hovertemplate=f"%{{x}}: %{{y:{value_format}}}<extra></extra>",
+        )
+    fig = go.Figure(bar)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    return _layout(fig, height=height)
+
+
+def sentiment_figure(sentiment: dict[str, float]) -> go.Figure:
+    parts = [("positive", "#059669"), ("neutral", "#9CA3AF"), ("negative", "#DC2626")]
+    fig = go.Figure()
+    for name, col in parts:
+        share = float(sentiment.get(name, 0.0))
+        fig.add_trace(go.Bar(x=[share], y=[""], orientation="h", name=name, marker_color=col,
+                             hovertemplate=f"{name}: %{{x:.0%}}<extra></extra>"))  # fmt: skip
+    fig.update_layout(barmode="stack", xaxis={"tickformat": ".0%", "range": [0, 1]})
+    return _layout(fig, height=140)

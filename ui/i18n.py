@@ -1,0 +1,399 @@
+"""Every UI string in English and Chinese, in one place. `t(key, **values)` picks the session's language.
+
+Values formatted into a string are inserted as given: callers escape user text (ui.widgets.escape_md)
+before passing it to a string that is rendered as Markdown.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+# key: (English, 中文)
+STRINGS: dict[str, tuple[str, str]] = {
+    # navigation and sidebar
+    "nav.data": ("Data", "数据"),
+    "nav.segments": ("Segments", "分群"),
+    "nav.profiles": ("Profiles", "群体画像"),
+    "nav.recommend": ("Recommendations", "推荐"),
+    "nav.export": ("Export", "导出"),
+    "sidebar.language": ("Language", "语言"),
+    "sidebar.dataset": ("Dataset", "数据集"),
+    "sidebar.no_dataset": ("No data loaded yet.", "尚未加载数据。"),
+    "sidebar.sample": ("Sample data", "示例数据"),
+    "sidebar.run": ("Analysis run", "分析运行"),
+    "sidebar.no_run": ("No analysis yet.", "尚未运行分析。"),
+    "sidebar.run_line": ("Run {run} · K = {k} · {method}", "运行 {run} · K = {k} · {method}"),
+    "sidebar.model_line": ("Model: {model}", "模型：{model}"),
+    # empty states and errors
+    "empty.no_dataset": (
+        "Load a file or the sample data on the Data page to begin.",
+        "请先在“数据”页上传文件或使用示例数据。",
+    ),
+    "empty.go_data": ("Go to the Data page", "前往“数据”页"),
+    "empty.no_analysis": (
+        "No analysis yet: run one on the Segments page.",
+        "还没有分析结果：请在“分群”页运行分析。",
+    ),
+    "empty.go_segments": ("Go to Segments", "前往“分群”"),
+    "empty.no_analysis_run": (
+        "Choose the settings above and press Run analysis.",
+        "在上方选择设置并点击“运行分析”。",
+    ),
+    "error.unexpected": (
+        "Something went wrong while processing this request. Your previous data and results are kept; please try again or change the settings.",
+        "处理请求时出错。之前的数据和结果已保留，请重试或调整设置。",
+    ),
+    # metrics and columns
+    "metric.rows": ("Rows", "行数"),
+    "metric.rows_in": ("Rows read", "读取行数"),
+    "metric.rows_kept": ("Rows kept", "保留行数"),
+    "metric.rows_rejected": ("Rows rejected", "拒绝行数"),
+    "metric.users": ("Users", "用户数"),
+    "metric.items": ("Items", "商品数"),
+    "metric.format": ("Format", "格式"),
+    "metric.segments": ("Segments", "分群数"),
+    "metric.method": ("Method", "方法"),
+    "metric.silhouette": ("Silhouette", "轮廓系数"),
+    "metric.silhouette_help": (
+        "Cosine silhouette of the segmentation (−1…1, higher = better separated).",
+        "分群的余弦轮廓系数（−1…1，越高越分明）。",
+    ),
+    "metric.davies_bouldin": ("Davies–Bouldin", "DB 指数"),
+    "metric.davies_bouldin_help": (
+        "Lower = more compact, better separated segments.",
+        "越低表示分群越紧凑、越分明。",
+    ),
+    "metric.ari_help": (
+        "Agreement with the known label column (1 = identical).",
+        "与已知标签列的一致程度（1 = 完全一致）。",
+    ),
+    "metric.run_time": ("Run time", "运行时间"),
+    "metric.share": ("Share", "占比"),
+    "metric.mean_rating": ("Mean rating", "平均评分"),
+    "metric.sentiment": ("Sentiment", "情感"),
+    "metric.sentiment_help": (
+        "Mean sentiment of the segment's reviews (−1 negative … +1 positive).",
+        "该群评论的平均情感（−1 负面 … +1 正面）。",
+    ),
+    "metric.stability": ("Stability", "稳定性"),
+    "metric.stability_help": (
+        "How often the segment re-forms when clustering is re-run on resamples (0…1).",
+        "在重采样上重复聚类时该群再次出现的程度（0…1）。",
+    ),
+    "metric.revenue_per_user": ("Revenue / user", "人均收入"),
+    "col.user": ("user", "用户"),
+    "col.users": ("users", "用户数"),
+    "col.segment": ("segment", "分群"),
+    "col.share": ("share", "占比"),
+    "col.keywords": ("keywords", "关键词"),
+    "col.confidence": ("confidence", "置信度"),
+    "col.events": ("events", "行为数"),
+    "col.why": ("why (top items)", "依据（主要商品）"),
+    "col.lift": ("lift", "提升度"),
+    "event.view": ("view", "浏览"),
+    "event.click": ("click", "点击"),
+    "event.favorite": ("favorite", "收藏"),
+    "event.cart": ("cart", "加购"),
+    "event.purchase": ("purchase", "购买"),
+    "event.rating": ("rating", "评分"),
+    "event.review": ("review", "评价"),
+    "revenue.revenue": ("Revenue", "收入"),
+    "revenue.orders": ("Orders", "订单数"),
+    "revenue.revenue_per_user": ("Revenue / user", "人均收入"),
+    "revenue.avg_order_value": ("Avg order value", "平均订单金额"),
+    # data page
+    "data.title": ("Data", "数据"),
+    "data.intro": (
+        "Upload behaviour data (one row per event: user, item or text, optional action, time, rating, price) or start with the sample.",
+        "上传行为数据（每行一个事件：用户、商品或文本，可选行为类型、时间、评分、价格），或使用示例数据。",
+    ),
+    "data.upload_events": ("Events file", "行为数据文件"),
+    "data.upload_help": (
+        "CSV, TSV, TXT, Excel, Parquet, or a .gz/.zip of one of them.",
+        "支持 CSV、TSV、TXT、Excel、Parquet，或其 .gz/.zip 压缩包。",
+    ),
+    "data.upload_items": ("Items table (optional)", "商品表（可选）"),
+    "data.items_help": (
+        "Item titles/descriptions joined on item_id (e.g. MovieLens movies.csv).",
+        "按 item_id 关联的商品标题/描述（如 MovieLens 的 movies.csv）。",
+    ),
+    "data.sample_title": ("No file at hand?", "手头没有文件？"),
+    "data.sample_caption": (
+        "A small generated shop with reviews in English and Chinese.",
+        "一个小型生成的店铺数据，含中英文评论。",
+    ),
+    "data.use_sample": ("Use sample data", "使用示例数据"),
+    "data.sample_missing": (
+        "The sample file is missing: run `make sample-data`.",
+        "缺少示例文件：请运行 `make sample-data`。",
+    ),
+    "data.kept_previous": (
+        "The previously loaded data and results are kept.",
+        "已保留之前加载的数据和结果。",
+    ),
+    "data.options_title": ("Read options and column mapping", "读取选项与列映射"),
+    "data.raw_preview": (
+        "The file as read (first 50 rows, before mapping):",
+        "读取的原始文件（前 50 行，映射前）：",
+    ),
+    "data.encoding": ("Encoding", "编码"),
+    "data.delimiter": ("Delimiter", "分隔符"),
+    "data.auto_value": ("detected: {value}", "自动检测：{value}"),
+    "data.mapping_caption": (
+        "Which column plays which role (detected from the headers; change any of them):",
+        "各列对应的角色（根据表头自动识别，可修改）：",
+    ),
+    "data.unmapped": ("(not used)", "（不使用）"),
+    "data.reread": ("Re-read with these settings", "按这些设置重新读取"),
+    "data.report_title": ("Ingest report", "导入报告"),
+    "data.detected": (
+        "Encoding {encoding} · delimiter {delimiter} · mapping: {mapping}",
+        "编码 {encoding} · 分隔符 {delimiter} · 映射：{mapping}",
+    ),
+    "data.attributes": ("Kept as attributes: {names}", "作为属性保留：{names}"),
+    "data.reason": ("reason", "原因"),
+    "data.count": ("rows", "行数"),
+    "data.download_rejected": ("Download rejected rows (CSV)", "下载被拒绝的行（CSV）"),
+    "data.all_kept": ("Every row was kept.", "所有行均已保留。"),
+    "data.preview_title": ("Preview", "预览"),
+    "data.tab_events": ("Events", "行为"),
+    "data.tab_items": ("Items", "商品"),
+    "data.next": ("Next: find segments", "下一步：发现分群"),
+    # segments page
+    "seg.title": ("Segments", "分群"),
+    "seg.intro": (
+        "Users are grouped by what they interact with, read by a language model.",
+        "根据用户接触的内容（由语言模型理解）对用户分群。",
+    ),
+    "seg.model": ("Language model", "语言模型"),
+    "seg.model_default": ("all-MiniLM-L6-v2 (bundled)", "all-MiniLM-L6-v2（内置）"),
+    "seg.model_tfidf": ("TF-IDF (fast, no model)", "TF-IDF（快速，无需模型）"),
+    "seg.model_custom": ("Other model (name below)", "其他模型（在下方填写）"),
+    "seg.custom_model": ("Custom model name or path", "自定义模型名称或路径"),
+    "seg.custom_help": (
+        "A sentence-transformers model available offline on this machine.",
+        "本机离线可用的 sentence-transformers 模型。",
+    ),
+    "seg.method": ("Clustering method", "聚类方法"),
+    "seg.k_auto": ("Let the advisor choose K", "由顾问自动选择 K"),
+    "seg.k_auto_help": (
+        "Tries several K and picks the best balance of separation, stability and size.",
+        "尝试多个 K，选择分离度、稳定性与规模的最佳平衡。",
+    ),
+    "seg.half_life": ("Recency half-life (days, 0 = off)", "时间衰减半衰期（天，0 = 关闭）"),
+    "seg.half_life_help": (
+        "An event this many days older than the latest counts half as much.",
+        "比最新事件早这么多天的事件，权重减半。",
+    ),
+    "seg.seed": ("Seed", "随机种子"),
+    "seg.use_ratings": ("Weight by ratings", "按评分加权"),
+    "seg.three_d": ("Also compute a 3-D map", "同时计算 3D 地图"),
+    "seg.weights": ("Event weights", "行为权重"),
+    "seg.run": ("Run analysis", "运行分析"),
+    "seg.running": ("Running the analysis…", "正在运行分析…"),
+    "seg.starting": ("Starting", "开始"),
+    "seg.failed": ("The analysis failed", "分析失败"),
+    "seg.done": ("Done in {seconds} s", "完成，用时 {seconds} 秒"),
+    "seg.kept_previous": ("The previous results are still shown below.", "下方仍显示之前的结果。"),
+    "seg.warm_note": (
+        "Embeddings for these settings are ready: changing K, method or seed takes seconds.",
+        "当前设置的向量已就绪：更改 K、方法或种子只需几秒。",
+    ),
+    "seg.estimate": (
+        "First run on {texts} item texts and {users} users: about {seconds} s on this machine.",
+        "首次运行（{texts} 条商品文本、{users} 个用户）：本机约需 {seconds} 秒。",
+    ),
+    "seg.skipped_users": (
+        "{n} users had no usable events and are not segmented.",
+        "{n} 个用户没有可用行为，未参与分群。",
+    ),
+    "seg.advisor_title": ("How many segments? (K advisor)", "分几群？（K 值顾问）"),
+    "seg.advisor_fixed": (
+        "K was fixed at {k}. Tick “Let the advisor choose K” to compare candidates.",
+        "K 固定为 {k}。勾选“由顾问自动选择 K”可比较候选值。",
+    ),
+    "seg.advisor_reason": ("Recommended K = {k}: {reason}", "推荐 K = {k}：{reason}"),
+    "seg.advisor_table": ("Scores per K", "各 K 值得分"),
+    "seg.advisor_metrics": (
+        "silhouette and stability: higher is better; Davies–Bouldin: lower is better; min_share: the smallest segment's share of users.",
+        "轮廓系数与稳定性越高越好；DB 指数越低越好；min_share：最小分群的用户占比。",
+    ),
+    "seg.map_title": ("Interest map", "兴趣地图"),
+    "seg.dims": ("View", "视图"),
+    "seg.dims_help": (
+        "Tick “Also compute a 3-D map” and re-run to enable 3-D.",
+        "勾选“同时计算 3D 地图”并重新运行以启用 3D。",
+    ),
+    "seg.color_by": ("Colour by", "着色依据"),
+    "seg.color_segment": ("segment", "分群"),
+    "seg.color_confidence": ("confidence", "置信度"),
+    "seg.color_events": ("number of events", "行为数"),
+    "seg.map_hint": (
+        "Each dot is a user; nearby users share interests. Draw a lasso or box to profile a group.",
+        "每个点是一个用户，距离近表示兴趣相近。用套索或框选可为一组用户生成画像。",
+    ),
+    "seg.map_fit_sampled": (
+        "The map layout was fitted on a sample of {n} users; the rest were placed by it.",
+        "地图布局基于 {n} 个用户的样本拟合，其余用户按此放置。",
+    ),
+    "seg.map_sampled": (
+        "Showing {shown} of {total} users (a seeded sample; the map draws at most {limit}).",
+        "显示 {total} 个用户中的 {shown} 个（固定种子抽样；地图最多绘制 {limit} 个）。",
+    ),
+    "seg.selected": ("{n} users selected on the map.", "在地图上选中了 {n} 个用户。"),
+    "seg.make_adhoc": ("Profile this selection", "为所选用户生成画像"),
+    "seg.adhoc_saved": (
+        "Saved a selection of {n} users: see it on the Profiles page.",
+        "已保存 {n} 个用户的选择：请在“群体画像”页查看。",
+    ),
+    "seg.adhoc_link": ("Open the profile of the selection ({n} users)", "查看所选用户的画像（{n} 人）"),
+    "seg.sizes_title": ("Segment sizes", "分群规模"),
+    # profiles page
+    "prof.title": ("Segment profiles", "群体画像"),
+    "prof.pick": ("Segment", "分群"),
+    "prof.adhoc_option": ("Map selection ({n} users)", "地图选择（{n} 人）"),
+    "prof.adhoc_title": ("Map selection", "地图选择"),
+    "prof.name": ("Segment name (edit to rename everywhere)", "分群名称（修改后全局生效）"),
+    "prof.keywords": ("Keywords", "关键词"),
+    "prof.no_keywords": ("No keyword is shared by enough members.", "没有被足够多成员共享的关键词。"),
+    "prof.sentiment": ("Sentiment of reviews", "评论情感"),
+    "prof.sentiment_n": ("{n} texts scored.", "共评分 {n} 条文本。"),
+    "prof.no_sentiment": ("No review text in this segment.", "该分群没有评论文本。"),
+    "prof.revenue": ("Revenue", "收入"),
+    "prof.top_items": (
+        "Top items (lift = how much more often than average)",
+        "热门商品（提升度 = 比平均高出的倍数）",
+    ),
+    "prof.lift_help": (
+        "Share of members with the item divided by the share of all users with it.",
+        "拥有该商品的成员占比 ÷ 全体用户中的占比。",
+    ),
+    "prof.no_items": ("No items to show.", "没有可显示的商品。"),
+    "prof.composition": ("Composition", "构成"),
+    "prof.representatives": ("Representative members (closest to the centre)", "代表性成员（最接近中心）"),
+    "prof.members": ("Members and why they are here", "成员及其归属依据"),
+    "prof.members_cut": (
+        "Showing {shown} of {total} members; the export has all of them.",
+        "显示 {total} 名成员中的 {shown} 名；导出文件包含全部成员。",
+    ),
+    "prof.compare_title": ("Compare two segments", "比较两个分群"),
+    "prof.compare_a": ("First segment", "第一个分群"),
+    "prof.compare_b": ("Second segment", "第二个分群"),
+    "prof.compare_same": ("Pick two different segments.", "请选择两个不同的分群。"),
+    "prof.compare_need_two": ("There is only one segment.", "只有一个分群。"),
+    "prof.compare_diff": ("What sets them apart:", "两者的差异："),
+    # recommendations page
+    "rec.title": ("Recommendations", "推荐"),
+    "rec.intro": (
+        "What to show each user next, with a reason, and how well that works against simple baselines.",
+        "为每位用户推荐接下来的内容并给出理由，以及与简单基线相比的效果。",
+    ),
+    "rec.top_title": ("Top picks", "推荐结果"),
+    "rec.for": ("Recommend for", "推荐对象"),
+    "rec.for_user": ("a user", "单个用户"),
+    "rec.for_segment": ("a segment", "一个分群"),
+    "rec.model": ("Recommender", "推荐方法"),
+    "rec.model_popular": ("Most popular (baseline)", "最热门（基线）"),
+    "rec.model_item_knn": ("Item-to-item (baseline)", "物品协同（基线）"),
+    "rec.model_segment_popular": ("Popular in the segment", "分群内热门"),
+    "rec.model_content": ("Content similarity", "内容相似"),
+    "rec.model_logistic": ("Logistic per segment", "分群逻辑回归"),
+    "rec.model_hybrid": ("Hybrid (segment + content)", "混合（分群 + 内容）"),
+    "rec.top_n": ("Top N", "前 N 个"),
+    "rec.search": ("Search user id", "搜索用户 ID"),
+    "rec.search_placeholder": ("part of an id", "ID 的一部分"),
+    "rec.no_match": ("No user id matches.", "没有匹配的用户 ID。"),
+    "rec.user": ("User", "用户"),
+    "rec.segment": ("Segment", "分群"),
+    "rec.fitting": ("Fitting the recommender…", "正在训练推荐模型…"),
+    "rec.cold": (
+        "This user has no usable history: popular items are shown.",
+        "该用户没有可用历史：显示热门商品。",
+    ),
+    "rec.segment_note": (
+        "Pooled from the lists of the segment's {n} most typical members.",
+        "汇总自该分群最典型的 {n} 名成员的推荐列表。",
+    ),
+    "rec.unavailable": ("Recommendations are not available in this build yet.", "当前版本暂不支持推荐。"),
+    "rec.eval_title": ("Offline evaluation", "离线评估"),
+    "rec.eval_intro": (
+        "Each user's latest events are held out; every method ranks the catalogue and is scored on them.",
+        "每位用户最近的行为被留出作为测试；各方法对全部商品排序并据此评分。",
+    ),
+    "rec.eval_run": ("Run the evaluation", "运行评估"),
+    "rec.eval_running": ("Evaluating every recommender…", "正在评估所有推荐方法…"),
+    "rec.eval_not_run": ("Not run yet for this dataset and configuration.", "尚未对当前数据和配置运行评估。"),
+    "rec.eval_unavailable": ("The evaluation is not available in this build yet.", "当前版本暂不支持评估。"),
+    "rec.metric_defs": ("What the metrics mean", "指标含义"),
+    "rec.metric_defs_body": (
+        "- **HR@K**: share of users with at least one held-out item in their top K.\n"
+        "- **Precision@K / Recall@K**: held-out items in the top K, divided by K / by the user's held-out items.\n"
+        "- **NDCG@K**: like recall, but hits near the top count more (1 = perfect order).\n"
+        "- **Coverage**: share of the catalogue that appears in anyone's top K.",
+        "- **HR@K（命中率）**：前 K 个推荐中至少命中一个测试商品的用户占比。\n"
+        "- **Precision@K / Recall@K（精确率/召回率）**：前 K 个中命中的测试商品数 ÷ K / ÷ 该用户的测试商品数。\n"
+        "- **NDCG@K**：与召回率类似，但排名越靠前的命中权重越高（1 = 完美排序）。\n"
+        "- **Coverage（覆盖率）**：出现在任一用户前 K 个推荐中的商品占全部商品的比例。",
+    ),
+    # export page
+    "exp.title": ("Export", "导出"),
+    "exp.intro": (
+        "Files for your CRM, spreadsheet or colleagues. Privacy guards apply to every file.",
+        "用于 CRM、表格或同事的文件。所有文件都会应用隐私保护。",
+    ),
+    "exp.privacy_title": ("Privacy", "隐私"),
+    "exp.pseudonymize": ("Pseudonymise user ids", "用户 ID 假名化"),
+    "exp.pseudonymize_help": (
+        "Replace every user id by a keyed hash (the same id gets the same pseudonym in this session).",
+        "用带密钥的哈希替换用户 ID（本次会话中同一 ID 的假名相同）。",
+    ),
+    "exp.min_size": ("Minimum segment size (users)", "最小分群人数"),
+    "exp.min_size_help": (
+        "Smaller segments are merged into “Other” in the files.",
+        "更小的分群在文件中合并为“其他”。",
+    ),
+    "exp.scrub": ("Remove emails and phone numbers from quoted text", "删除引用文本中的邮箱和电话号码"),
+    "exp.scrub_help": (
+        "Applies to review snippets and examples in the reports.",
+        "适用于报告中的评论片段和示例。",
+    ),
+    "exp.small_note": (
+        "{n} segment(s) have fewer than {size} users and will be merged into “Other”.",
+        "{n} 个分群少于 {size} 人，将合并为“其他”。",
+    ),
+    "exp.files_title": ("Files", "文件"),
+    "exp.preparing": ("Preparing the files…", "正在准备文件…"),
+    "exp.download": ("Download", "下载"),
+    "exp.members": ("Members (CSV)", "成员名单（CSV）"),
+    "exp.members_help": (
+        "One row per user with segment, name and confidence.",
+        "每位用户一行，含分群、名称与置信度。",
+    ),
+    "exp.excel": ("Workbook (Excel)", "工作簿（Excel）"),
+    "exp.excel_help": (
+        "Segments, members, keywords, items and settings on separate sheets.",
+        "分群、成员、关键词、商品与设置分表展示。",
+    ),
+    "exp.html": ("Report (HTML)", "报告（HTML）"),
+    "exp.html_help": ("A self-contained report to share; opens offline.", "可分享的独立报告，可离线打开。"),
+    "exp.bundle": ("Bundle (ZIP)", "完整包（ZIP）"),
+    "exp.bundle_help": (
+        "Everything above plus centroids and settings, to re-assign new users later.",
+        "以上全部内容及分群中心与设置，便于以后为新用户分配分群。",
+    ),
+}
+
+
+def lang() -> str:
+    """The session's language code ("en" or "zh")."""
+    value = st.session_state.get("language", "en")
+    return value if value in LANGUAGES else "en"
+
+
+def t(key: str, **values: object) -> str:
+    """The string for key in the session's language, with values formatted in."""
+    english, chinese = STRINGS[key]
+    text = chinese if lang() == "zh" else english
+    return text.format(**values) if values else text

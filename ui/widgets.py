@@ -1,0 +1,118 @@
+"""Small rendering helpers shared by the pages: safe text, errors, file names, estimates."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import InterestLensError
+from ui import state
+from ui.i18n import lang, t
+
+if TYPE_CHECKING:
+    from core.pipeline import Analysis
+
+log = logging.getLogger(__name__)
+
+# Every ASCII character that Markdown, Streamlit directives (:red[..], :emoji:, $math$) or HTML
+# could give a meaning to. CommonMark lets any ASCII punctuation be backslash-escaped.
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^%@/])")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "{")
+
+
+def escape_md(text: Any, *, max_len: int = 200) -> str:
+    """User text made inert for Markdown-rendering places (labels, headings, metric labels).
+
+    Newlines and control characters become spaces; long text is cut with an ellipsis.
+    """
+    value = "" if text is None else str(text)
+    value = re.sub(r"[\x00-\x1f\x7f]+", " ", value).strip()
+    if len(value) > max_len:
+        value = value[: max_len - 1] + "…"
+    return _MD_SPECIALS.sub(r"\\\1", value)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy where every text cell that a spreadsheet would run as a formula starts with `'`."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    out.columns = ["'" + c if isinstance(c, str) and c.startswith(_FORMULA_START) else c for c in out.columns]
+    return out
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV bytes (UTF-8 with BOM so Excel reads Chinese) with formulas neutralised."""
+    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def table(frame: pd.DataFrame, *, height: int | str = "auto", key: str | None = None, **kwargs: Any) -> None:
+    """User data as a grid: cells are rendered as text, never Markdown/HTML."""
+    st.dataframe(frame, hide_index=True, height=height, key=key, **kwargs)
+
+
+def show_error(error: BaseException) -> None:
+    """A user-facing message for a failure; never a traceback in the browser."""
+    if isinstance(error, InterestLensError):
+        st.error(error.message(lang()), icon="⚠️")
+    else:
+        st.error(t("error.unexpected"), icon="⚠️")
+
+
+def log_unexpected(error: BaseException) -> None:
+    log.error("unexpected failure", exc_info=error)
+
+
+def file_name(analysis: Analysis | None, kind: str, ext: str) -> str:
+    """`interest-lens_<kind>_<run id>_<per-export id>.<ext>`: never the uploaded file name."""
+    run = analysis.run_id if analysis is not None else "data"
+    run = re.sub(r"[^A-Za-z0-9_-]", "", str(run))[:24] or "run"
+    return f"interest-lens_{kind}_{run}_{state.get(state.EXPORT_RUN)}.{ext}"
+
+
+def estimate_seconds(n_texts: int, n_users: int, model: str | None) -> float:
+    """A rough cold-run estimate on CPU (embedding dominates; clustering/UMAP grow with users)."""
+    per_text = 0.0002 if (model or "").lower() == "tfidf" else 0.004
+    return 3.0 + n_texts * per_text + n_users * 0.0015
+
+
+def empty_state(message_key: str, *, icon: str = "ℹ️") -> None:
+    st.info(t(message_key), icon=icon)
+
+
+def item_texts(analysis: Analysis) -> dict[str, str]:
+    items = analysis.dataset.items
+    if "text" not in items.columns:
+        return {}
+    return dict(zip(items["item_id"].astype(str), items["text"].astype(str), strict=False))
+
+
+def segment_label(analysis: Analysis, segment_id: int) -> str:
+    """The (possibly user-edited) name of a segment, as plain text."""
+    default = next((s.name for s in analysis.segments if s.segment_id == segment_id), f"Segment {segment_id}")
+    return state.segment_name(analysis.run_id, segment_id, default)
+
+
+def segment_options(analysis: Analysis) -> dict[int, str]:
+    """segment id -> "#id name" for select boxes (names escaped: options render Markdown)."""
+    return {
+        s.segment_id: f"#{s.segment_id} {escape_md(segment_label(analysis, s.segment_id), max_len=60)}"
+        for s in analysis.segments
+    }
+
+
+def require_analysis() -> Analysis | None:
+    """The current analysis, or an empty state pointing to the Segments page."""
+    analysis = state.get(state.ANALYSIS)
+    if analysis is None:
+        empty_state("empty.no_analysis")
+        if st.button(t("empty.go_segments")):
+            st.switch_page("app_pages/segments.py")
+    return analysis
