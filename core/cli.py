@@ -1,0 +1,112 @@
+"""`python -m core <command>`: the headless entry point. Errors a user can cause print one line
+`error: ...` on stderr and exit 2 (no traceback)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from core.errors import InterestLensError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _parse_map(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        canonical, sep, source = pair.partition("=")
+        if not sep or not canonical.strip():
+            raise InterestLensError(
+                f"--map expects canonical=column, got '{pair}'.",
+                f"--map 的格式应为 角色=列名，收到“{pair}”。",
+            )
+        out[canonical.strip()] = source
+    return out
+
+
+def _report_summary(report: Any) -> str:
+    rejected = ", ".join(f"{k} {v:,}" for k, v in sorted(report.rows_rejected.items(), key=lambda kv: -kv[1]))
+    lines = [
+        f"{report.source_name}: {report.rows_in:,} rows in, {report.rows_kept:,} kept, "
+        f"{sum(report.rows_rejected.values()):,} rejected" + (f" ({rejected})" if rejected else ""),
+        f"format {report.file_format}{'+' + report.compression if report.compression else ''}, "
+        f"encoding {report.encoding or '-'}, delimiter {report.delimiter!r}",
+        "mapping: " + ", ".join(f"{k}={v}" for k, v in report.mapping.items()),
+        f"{report.n_users:,} users, {report.n_items:,} items, {report.n_events:,} events",
+    ]
+    lines += [f"warning: {w}" for w in report.warnings[:10]]
+    return "\n".join(lines)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from core.ingest import load_dataset
+
+    dataset = load_dataset(
+        args.events,
+        items=args.items,
+        mapping_overrides=_parse_map(args.map or []),
+        encoding=args.encoding,
+        delimiter=args.delimiter.replace("\\t", "\t") if args.delimiter else None,
+        sheet=args.sheet,
+    )
+    report = dataset.report
+    to_stdout = args.report_json == "-"
+    print(_report_summary(report), file=sys.stderr if to_stdout else sys.stdout)
+    if args.report_json:
+        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str)
+        if to_stdout:
+            print(text)
+        else:
+            try:
+                with open(args.report_json, "w", encoding="utf-8") as handle:
+                    handle.write(text + "\n")
+            except OSError as exc:
+                raise InterestLensError(
+                    f"Cannot write the report to '{args.report_json}': {exc.strerror}.",
+                    f"无法写入报告“{args.report_json}”：{exc.strerror}。",
+                ) from exc
+    return 0
+
+
+def _add_ingest(sub: Any) -> None:
+    p = sub.add_parser("ingest", help="read a table, clean it and print the data-quality report")
+    p.add_argument("events", help="events table: CSV/TSV (optionally .gz/.zip), .xlsx or .parquet")
+    p.add_argument("--items", help="optional items table joined on item_id (e.g. MovieLens movies.csv)")
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="CANONICAL=COLUMN",
+        help="override the column mapping, e.g. --map user_id=CustomerID --map text=title+genres",
+    )
+    p.add_argument("--encoding", help="text encoding (default: detected)")
+    p.add_argument("--delimiter", help="field delimiter (default: detected; \\t for TAB)")
+    p.add_argument("--sheet", help="Excel sheet name (default: the first with data)")
+    p.add_argument("--report-json", metavar="PATH|-", help="write the report as JSON ('-' = stdout)")
+
+
+# Subcommand -> (parser builder, handler). Later commands (analyze, evaluate, assign) register here.
+COMMANDS: dict[str, tuple[Callable[[Any], None], Handler]] = {
+    "ingest": (_add_ingest, cmd_ingest),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core", description="Interest Lens, headless.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add, _ in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, run the subcommand; user-caused errors -> `error: ...` on stderr, exit 2."""
+    args = build_parser().parse_args(argv)
+    handler = COMMANDS[args.command][1]
+    try:
+        return handler(args)
+    except InterestLensError as exc:
+        print(f"error: {exc.bilingual()}".replace("\n", " "), file=sys.stderr)
+        return 2

@@ -1,0 +1,349 @@
+"""Canonical column names, English/Chinese synonyms and the mapping from source columns to them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+
+from core.errors import IngestError
+
+# Canonical name -> synonyms (compared after `normalize_header`, so case, spaces, `_`, `-`, full-width
+# forms and zero-width characters do not matter). Earlier synonyms win over later ones.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "user_id": (
+        "user_id",
+        "user",
+        "userid",
+        "uid",
+        "customer",
+        "customer_id",
+        "CustomerID",
+        "client_id",
+        "reviewerID",
+        "member_id",
+        "visitorid",
+        "buyer",
+        "用户ID",
+        "用户id",
+        "用户",
+        "用户编号",
+        "客户ID",
+        "客户",
+        "会员ID",
+        "会员",
+    ),
+    "item_id": (
+        "item_id",
+        "item",
+        "itemid",
+        "product",
+        "product_id",
+        "productid",
+        "sku",
+        "StockCode",
+        "asin",
+        "movieId",
+        "goods_id",
+        "商品ID",
+        "商品编号",
+        "商品id",
+        "产品ID",
+        "货号",
+    ),
+    "text": (
+        "text",
+        "description",
+        "title",
+        "product_name",
+        "productname",
+        "name",
+        "item_name",
+        "genres",
+        "tags",
+        "tag",
+        "商品名称",
+        "商品描述",
+        "商品名",
+        "产品名称",
+        "标题",
+        "描述",
+        "名称",
+    ),
+    "review": (
+        "review",
+        "reviewText",
+        "review_text",
+        "comment",
+        "comments",
+        "summary",
+        "feedback",
+        "评价内容",
+        "评价",
+        "评论",
+        "评论内容",
+        "留言",
+    ),
+    "event_type": (
+        "event_type",
+        "event",
+        "action",
+        "behavior",
+        "behaviour",
+        "behavior_type",
+        "type",
+        "行为类型",
+        "行为",
+        "事件",
+        "事件类型",
+    ),
+    "timestamp": (
+        "timestamp",
+        "time",
+        "date",
+        "datetime",
+        "event_time",
+        "InvoiceDate",
+        "unixReviewTime",
+        "created_at",
+        "时间",
+        "日期",
+        "时间戳",
+        "下单时间",
+        "行为时间",
+    ),
+    "rating": ("rating", "overall", "score", "stars", "star", "评分", "打分", "星级"),
+    "quantity": ("quantity", "qty", "数量", "购买数量"),
+    "price": ("price", "UnitPrice", "unit_price", "单价", "价格"),
+    "label": ("label", "persona", "segment", "标签", "真实标签"),
+    # Not an events column: an invoice/order number whose `C` prefix marks a cancellation. The column
+    # itself stays an attribute under its source name.
+    "invoice": ("invoice", "InvoiceNo", "invoice_no", "order_id", "orderid", "订单号", "订单编号"),
+}
+
+CANONICAL = tuple(SYNONYMS)
+REQUIRED = ("user_id",)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+def normalize_header(name: str) -> str:
+    """Comparable form of a header: NFKC (full-width -> half-width), no zero-width chars, casefolded,
+    spaces/underscores/hyphens/dots removed. `" User_ID "` and `"ｕｓｅｒ ｉｄ"` -> `"userid"`."""
+    text = unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", str(name)))
+    return _SEPARATORS.sub("", text.strip().casefold())
+
+
+_LOOKUP: dict[str, tuple[str, int]] = {}
+for _canonical, _names in SYNONYMS.items():
+    for _rank, _name in enumerate(_names):
+        _LOOKUP.setdefault(normalize_header(_name), (_canonical, _rank))
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Canonical name -> source column (None = absent). `text` may join several source columns."""
+
+    user_id: str | None = None
+    item_id: str | None = None
+    text: tuple[str, ...] = ()
+    review: str | None = None
+    event_type: str | None = None
+    timestamp: str | None = None
+    rating: str | None = None
+    quantity: str | None = None
+    price: str | None = None
+    label: str | None = None
+    invoice: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        """{canonical: source} for the report; several text columns are joined with " + "."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                if value:
+                    out[f.name] = " + ".join(value)
+            elif value:
+                out[f.name] = value
+        return out
+
+    def source_columns(self) -> set[str]:
+        """Every source column used by the mapping."""
+        used = set(self.text)
+        used.update(v for f in fields(self) if isinstance(v := getattr(self, f.name), str) and v)
+        return used
+
+    def with_overrides(
+        self, overrides: Mapping[str, str | Sequence[str] | None], columns: Sequence[str]
+    ) -> ColumnMapping:
+        """A new mapping with the caller's choices applied. A value of None or "" unmaps the name;
+        for `text`, a list or a "a + b" / "a,b" string names several columns. Unknown names raise."""
+        changes: dict[str, object] = {}
+        available = list(columns)
+        for canonical, source in overrides.items():
+            if canonical not in SYNONYMS:
+                raise IngestError(
+                    f"Unknown column role '{canonical}'. Use one of: {', '.join(CANONICAL)}.",
+                    f"未知的列角色“{canonical}”。可用：{', '.join(CANONICAL)}。",
+                )
+            names = _split_sources(source, available) if source else []
+            for name in names:
+                if name not in available:
+                    shown = ", ".join(available[:30])
+                    raise IngestError(
+                        f"Column '{name}' (given for {canonical}) is not in the file. Columns: {shown}.",
+                        f"文件中没有列“{name}”（指定为 {canonical}）。现有列：{shown}。",
+                    )
+            if canonical == "text":
+                changes["text"] = tuple(names)
+            else:
+                if len(names) > 1:
+                    raise IngestError(
+                        f"Only one column can be {canonical}; got {', '.join(names)}.",
+                        f"{canonical} 只能对应一列，收到：{', '.join(names)}。",
+                    )
+                changes[canonical] = names[0] if names else None
+        # A column now assigned explicitly is removed from any role it had by inference.
+        claimed = {n for v in changes.values() for n in ((v,) if isinstance(v, str) else (v or ()))}
+        base = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in changes}
+        for name, value in base.items():
+            if isinstance(value, tuple):
+                changes[name] = tuple(v for v in value if v not in claimed)
+            elif value in claimed:
+                changes[name] = None
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _split_sources(source: str | Sequence[str], available: Sequence[str]) -> list[str]:
+    if not isinstance(source, str):
+        return [str(s) for s in source]
+    if source in available:
+        return [source]
+    parts = re.split(r"\s*\+\s*|\s*,\s*", source.strip())
+    return [p for p in parts if p]
+
+
+def infer_mapping(columns: Iterable[str]) -> ColumnMapping:
+    """Guess the canonical role of each column from its header (EN/ZH synonyms).
+
+    Every header matching a text synonym joins `text`, in source order (e.g. title + genres). Two
+    headers that normalise to the same best synonym of a single-column role are ambiguous: IngestError
+    asks the caller to choose with an override.
+    """
+    columns = list(columns)
+    best: dict[str, tuple[int, str]] = {}
+    text: list[str] = []
+    for column in columns:
+        hit = _LOOKUP.get(normalize_header(column))
+        if hit is None:
+            continue
+        canonical, rank = hit
+        if canonical == "text":
+            text.append(column)
+            continue
+        current = best.get(canonical)
+        if current is None or rank < current[0]:
+            best[canonical] = (rank, column)
+        elif rank == current[0]:
+            raise IngestError(
+                f"Columns '{current[1]}' and '{column}' both look like {canonical}. "
+                f"Choose one, e.g. --map {canonical}={current[1]}.",
+                f"列“{current[1]}”和“{column}”都像是 {canonical}，请指定其一，例如 --map {canonical}={current[1]}。",
+            )
+    return ColumnMapping(text=tuple(text), **{name: col for name, (_, col) in best.items()})  # type: ignore[arg-type]
+
+
+def require_user_column(mapping: ColumnMapping, columns: Sequence[str]) -> None:
+    """IngestError naming the available columns when no user column is mapped."""
+    if mapping.user_id is None:
+        shown = ", ".join(str(c) for c in list(columns)[:30])
+        raise IngestError(
+            f"No user column found (looked for user_id, customer, 用户ID, ...). Columns: {shown}. "
+            "Name it with --map user_id=COLUMN.",
+            f"未找到用户列（如 user_id、customer、用户ID）。现有列：{shown}。请用 --map user_id=列名 指定。",
+        )
+
+
+# --- event types -----------------------------------------------------------------------------------
+_EVENT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "view": (
+        "view",
+        "views",
+        "viewed",
+        "pv",
+        "pageview",
+        "page_view",
+        "browse",
+        "impression",
+        "detail",
+        "浏览",
+        "查看",
+        "曝光",
+        "访问",
+    ),
+    "click": ("click", "clicks", "clicked", "tap", "点击"),
+    "cart": (
+        "cart",
+        "addtocart",
+        "add_to_cart",
+        "add-to-cart",
+        "addcart",
+        "add",
+        "basket",
+        "addtobasket",
+        "加购",
+        "加入购物车",
+        "购物车",
+        "加车",
+    ),
+    "favorite": (
+        "favorite",
+        "favourite",
+        "fav",
+        "like",
+        "liked",
+        "wishlist",
+        "save",
+        "saved",
+        "收藏",
+        "喜欢",
+        "点赞",
+        "关注",
+    ),
+    "purchase": (
+        "purchase",
+        "purchased",
+        "buy",
+        "bought",
+        "order",
+        "ordered",
+        "transaction",
+        "checkout",
+        "pay",
+        "paid",
+        "sale",
+        "购买",
+        "下单",
+        "支付",
+        "付款",
+        "成交",
+        "购买商品",
+    ),
+    "rating": ("rating", "rate", "rated", "评分", "打分"),
+    "review": ("review", "reviewed", "comment", "评价", "评论", "晒单"),
+}
+EVENT_LOOKUP: dict[str, str] = {
+    normalize_header(s): canonical for canonical, names in _EVENT_SYNONYMS.items() for s in names
+}
+
+
+def normalize_event_type(value: str, extra: Mapping[str, str] | None = None) -> str | None:
+    """`"加入购物车"` -> `"cart"`; None when the value is not a known event type."""
+    key = normalize_header(value)
+    if extra:
+        for source, target in extra.items():
+            if normalize_header(source) == key:
+                return target
+    return EVENT_LOOKUP.get(key)
