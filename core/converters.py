@@ -96,7 +96,7 @@ def parse_ratings(series: pd.Series) -> Converted:
     def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
         nums = uniq.map(_rating_number)
         reasons = pd.Series(
-            [None if v is not None else f"unreadable rating '{u}'" for u, v in zip(uniq, nums, strict=True)],
+            [None if not pd.isna(v) else f"unreadable rating '{u}'" for u, v in zip(uniq, nums, strict=True)],
             dtype=object,
         )
         return nums.astype("float64"), reasons

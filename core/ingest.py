@@ -64,7 +64,7 @@ def load_dataset(
         items_raw = read_table(items_bytes, items_name, limits=limits)
     # 2. Map columns: inferred, then the caller's overrides.
     progress(0.4, "Mapping columns")
-    mapping = infer_mapping(raw.frame.columns)
+    mapping = infer_mapping(raw.frame.columns, skip=mapping_overrides or ())
     if mapping_overrides:
         mapping = mapping.with_overrides(mapping_overrides, list(raw.frame.columns))
     # 3. Clean and convert.

@@ -225,7 +225,7 @@ def _split_sources(source: str | Sequence[str], available: Sequence[str]) -> lis
     return [p for p in parts if p]
 
 
-def infer_mapping(columns: Iterable[str]) -> ColumnMapping:
+def infer_mapping(columns: Iterable[str], *, skip: Iterable[str] = ()) -> ColumnMapping:
     """Guess the canonical role of each column from its header (EN/ZH synonyms).
 
     Every header matching a text synonym joins `text`, in source order (e.g. title + genres). Two
@@ -233,6 +233,7 @@ def infer_mapping(columns: Iterable[str]) -> ColumnMapping:
     asks the caller to choose with an override.
     """
     columns = list(columns)
+    skipped = set(skip)
     best: dict[str, tuple[int, str]] = {}
     text: list[str] = []
     for column in columns:
@@ -240,6 +241,8 @@ def infer_mapping(columns: Iterable[str]) -> ColumnMapping:
         if hit is None:
             continue
         canonical, rank = hit
+        if canonical in skipped:
+            continue
         if canonical == "text":
             text.append(column)
             continue

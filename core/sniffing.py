@@ -184,6 +184,12 @@ def decode_text(raw: bytes, encoding: str | None = None) -> DecodedText:
     utf16 = _utf16_without_bom(raw)
     if utf16:
         return utf16
+    head = raw[:8000]
+    if head and sum(1 for b in head if b < 9 or 13 < b < 32) / len(head) > 0.1:
+        raise IngestError(
+            "The file is not text (binary data). Upload CSV, TSV, Excel .xlsx or Parquet.",
+            "文件不是文本（二进制数据）。请上传 CSV、TSV、Excel .xlsx 或 Parquet。",
+        )
     try:
         return DecodedText(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
