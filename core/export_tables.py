@@ -87,7 +87,7 @@ def excel_bytes(view: ExportView, *, max_rows: int = EXCEL_MAX_ROWS) -> bytes:
         for name, frame in tables.items()
         if len(frame) > max_rows - 1
     ]
-    summary = [*_summary_rows(view), *(("Note", n) for n in notes)]
+    summary = [*(("Note", n) for n in notes), *_summary_rows(view)]  # notes first: never cut off
     options = {
         "constant_memory": True,  # rows stream to disk: a million members do not sit in memory
         "strings_to_formulas": False,
