@@ -12,11 +12,10 @@ from core.errors import InterestLensError
 from ui import cached, state
 from ui.charts import PALETTE, bars
 from ui.i18n import t
-from ui.widgets import escape_md, file_name, log_unexpected, safe_csv, show_error, table
+from ui.widgets import escape_md, file_name, log_unexpected, safe_csv, select, show_error, table
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_EVENTS = ROOT / "sample_data" / "events.csv"
-SAMPLE_ITEMS = ROOT / "sample_data" / "items.csv"
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "gz", "zip"]
 AUTO = "__auto__"
 NONE = "__none__"
@@ -34,8 +33,6 @@ def sample_source() -> dict[str, Any] | None:
         "filename": SAMPLE_EVENTS.name,
         "label": "sample",
     }
-    if SAMPLE_ITEMS.is_file():
-        source.update(items=SAMPLE_ITEMS.read_bytes(), items_filename=SAMPLE_ITEMS.name)
     return source
 
 
@@ -143,12 +140,13 @@ def options_section(source: dict[str, Any]) -> None:
             show_error(error)
         with st.form("read_options"):
             c1, c2 = st.columns(2)
-            encoding = c1.selectbox(t("data.encoding"), ENCODINGS, index=_index(ENCODINGS, options.get("encoding")),
-                                    format_func=lambda e: t("data.auto_value", value=report.encoding) if e == AUTO else e)  # fmt: skip
-            delim_keys = list(DELIMITERS)
+            auto_enc = t("data.auto_value", value=report.encoding)
+            encoding = select(t("data.encoding"), {e: auto_enc if e == AUTO else e for e in ENCODINGS},
+                              key="read_encoding", default=options.get("encoding") or AUTO, container=c1)  # fmt: skip
             current_delim = next((k for k, v in DELIMITERS.items() if v == options.get("delimiter")), AUTO)
-            delimiter = c2.selectbox(t("data.delimiter"), delim_keys, index=delim_keys.index(current_delim),
-                                     format_func=lambda d: t("data.auto_value", value=repr(report.delimiter)) if d == AUTO else d)  # fmt: skip
+            auto_delim = t("data.auto_value", value=repr(report.delimiter))
+            delimiter = select(t("data.delimiter"), {d: auto_delim if d == AUTO else d for d in DELIMITERS},
+                               key="read_delimiter", default=current_delim, container=c2)  # fmt: skip
             st.caption(t("data.mapping_caption"))
             overrides: dict[str, Any] = {}
             grid = st.columns(4)
@@ -163,11 +161,10 @@ def options_section(source: dict[str, Any]) -> None:
                     if tuple(picked) != tuple(inferred.get("text") or ()):
                         overrides[role] = list(picked)
                 else:
-                    choices = [NONE, *columns]
+                    choices = {NONE: t("data.unmapped"), **{c: c for c in columns}}
                     value = chosen if chosen in columns else NONE
-                    picked = cell.selectbox(role, choices, index=choices.index(value), key=f"map_{role}",
-                                            format_func=lambda c: t("data.unmapped") if c == NONE else c)  # fmt: skip
-                    if (picked if picked != NONE else None) != inferred.get(role):
+                    picked = select(role, choices, key=f"map_{role}", default=value, container=cell)
+                    if (None if picked == NONE else picked) != inferred.get(role):
                         overrides[role] = None if picked == NONE else picked
             submitted = st.form_submit_button(t("data.reread"))
         if submitted:

@@ -17,6 +17,7 @@ from ui.widgets import (
     require_analysis,
     segment_label,
     segment_options,
+    select,
     show_error,
     table,
 )
@@ -136,8 +137,8 @@ def compare_view(analysis, options: dict[int, str]) -> None:
         st.caption(t("prof.compare_need_two"))
         return
     c1, c2 = st.columns(2)
-    a = c1.selectbox(t("prof.compare_a"), ids, index=0, format_func=options.get, key="cmp_a")
-    b = c2.selectbox(t("prof.compare_b"), ids, index=1, format_func=options.get, key="cmp_b")
+    a = select(t("prof.compare_a"), options, key="cmp_a", default=ids[0], container=c1)
+    b = select(t("prof.compare_b"), options, key="cmp_b", default=ids[1], container=c2)
     if a == b:
         st.caption(t("prof.compare_same"))
         return
@@ -178,7 +179,7 @@ def render() -> None:
     choices = dict(options)
     if adhoc and adhoc.get("run_id") == analysis.run_id:
         choices = {ADHOC_ID: t("prof.adhoc_option", n=f"{len(adhoc['user_ids']):,}"), **options}
-    selected = st.selectbox(t("prof.pick"), list(choices), format_func=choices.get, key="profile_pick")
+    selected = select(t("prof.pick"), choices, key="profile_pick")
     labels = analysis.segmentation.labels
     if selected == ADHOC_ID:
         st.subheader(t("prof.adhoc_title"))

@@ -9,7 +9,15 @@ import streamlit as st
 from core.errors import InterestLensError
 from ui import cached, state
 from ui.i18n import t
-from ui.widgets import item_texts, log_unexpected, require_analysis, segment_options, show_error, table
+from ui.widgets import (
+    item_texts,
+    log_unexpected,
+    require_analysis,
+    segment_options,
+    select,
+    show_error,
+    table,
+)
 
 DEFAULT_RECOMMENDER = "hybrid"
 SEGMENT_SAMPLE = 50  # members whose lists are pooled into a segment's list
@@ -25,10 +33,10 @@ def recommendations_view(analysis) -> None:
     st.subheader(t("rec.top_title"))
     names = recommender_names()
     c1, c2, c3 = st.columns([2, 2, 1])
-    mode = c1.radio(t("rec.for"), ["user", "segment"], horizontal=True, format_func=lambda m: t(f"rec.for_{m}"),
-                    key="rec_mode")  # fmt: skip
-    kind = c2.selectbox(t("rec.model"), names, index=names.index(DEFAULT_RECOMMENDER) if DEFAULT_RECOMMENDER in names else 0,
-                        format_func=lambda n: t(f"rec.model_{n}") if f"rec.model_{n}" in _MODEL_KEYS else n, key="rec_model")  # fmt: skip
+    mode = select(t("rec.for"), {m: t(f"rec.for_{m}") for m in ("user", "segment")}, key="rec_mode", radio=True,
+                  horizontal=True, container=c1)  # fmt: skip
+    shown = {n: t(f"rec.model_{n}") if f"rec.model_{n}" in _MODEL_KEYS else n for n in names}
+    kind = select(t("rec.model"), shown, key="rec_model", default=DEFAULT_RECOMMENDER, container=c2)
     top_n = c3.number_input(t("rec.top_n"), min_value=1, max_value=50, value=10, key="rec_n")
     users = analysis.profiles.user_ids.astype(str)
     if mode == "user":
@@ -45,7 +53,7 @@ def recommendations_view(analysis) -> None:
         targets = [user]
     else:
         options = segment_options(analysis)
-        segment = st.selectbox(t("rec.segment"), list(options), format_func=options.get, key="rec_segment")
+        segment = select(t("rec.segment"), options, key="rec_segment")
         members = users[analysis.segmentation.labels == segment]
         targets = list(
             members[np.argsort(-analysis.segmentation.confidence[analysis.segmentation.labels == segment])][

@@ -18,6 +18,8 @@ from ui.widgets import (
     item_texts,
     log_unexpected,
     segment_label,
+    select,
+    selected_users,
     show_error,
     table,
 )
@@ -39,8 +41,8 @@ def run_form(base: AnalysisConfig) -> AnalysisConfig | None:
     with st.form("run_form"):
         c1, c2, c3 = st.columns(3)
         current_model = "default" if base.model is None else base.model if base.model == "tfidf" else "custom"
-        model_choice = c1.selectbox(t("seg.model"), MODEL_CHOICES, index=MODEL_CHOICES.index(current_model),
-                                    format_func=lambda m: t(f"seg.model_{m}"))  # fmt: skip
+        model_choice = select(t("seg.model"), {m: t(f"seg.model_{m}") for m in MODEL_CHOICES}, key="run_model",
+                              default=current_model, container=c1)  # fmt: skip
         custom = c1.text_input(t("seg.custom_model"), value=base.model if current_model == "custom" else "",
                                help=t("seg.custom_help"))  # fmt: skip
         options = methods()
@@ -187,8 +189,10 @@ def map_view(analysis) -> None:
     dims = c1.radio(t("seg.dims"), ["2D", "3D"], horizontal=True, key="map_dims", disabled=not has_3d,
                     help=None if has_3d else t("seg.dims_help"))  # fmt: skip
     colour_options = ["segment", "confidence", "events", *attribute_columns(analysis)]
-    colour_by = c2.selectbox(t("seg.color_by"), colour_options, key="map_color",
-                             format_func=lambda c: t(f"seg.color_{c}") if c in ("segment", "confidence", "events") else c)  # fmt: skip
+    shown = {
+        c: t(f"seg.color_{c}") if c in ("segment", "confidence", "events") else c for c in colour_options
+    }
+    colour_by = select(t("seg.color_by"), shown, key="map_color", container=c2)
     rows = display_rows(len(analysis.profiles), seed=analysis.config.seed)
     texts = item_texts(analysis)
     hover = [
@@ -212,7 +216,7 @@ def map_view(analysis) -> None:
         notes.append(t("seg.map_sampled", shown=f"{len(rows):,}", total=f"{len(analysis.profiles):,}",
                        limit=f"{MAP_MAX_POINTS:,}"))  # fmt: skip
     st.caption(" ".join(notes) or t("seg.map_hint"))
-    selected = _selected_users(analysis, event)
+    selected = selected_users(event, analysis.profiles.user_ids)
     if selected:
         st.write(t("seg.selected", n=f"{len(selected):,}"))
         if st.button(t("seg.make_adhoc"), type="primary", key="make_adhoc"):
@@ -220,15 +224,6 @@ def map_view(analysis) -> None:
             st.success(t("seg.adhoc_saved", n=f"{len(selected):,}"))
     if chosen:
         st.page_link("app_pages/profiles.py", label=t("seg.adhoc_link", n=f"{len(chosen):,}"), icon="🧭")
-
-
-def _selected_users(analysis, event) -> list[str]:
-    if not event:
-        return []
-    points = event.get("selection", {}).get("points", [])
-    rows = sorted({int(p["customdata"]) for p in points if p.get("customdata") is not None})
-    users = analysis.profiles.user_ids
-    return [str(users[r]) for r in rows if 0 <= r < len(users)]
 
 
 def sizes(analysis) -> None:

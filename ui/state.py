@@ -30,6 +30,7 @@ SEGMENT_NAMES = "segment_names"  # {run_id: {segment_id: name}} edited by the us
 ADHOC = "adhoc"  # {"run_id": str, "user_ids": list[str]} from a map selection, or None
 EVALUATION = "evaluation"  # {dataset_key+config hash: result} (also cached in ui.cached)
 EXPORT_RUN = "export_run"  # per-session random suffix: keeps download names unique per session
+PICKS = "picks"  # {widget base key: last chosen value} for ui.widgets.select
 PSEUDONYM_KEY = "pseudonym_key"  # HMAC key for pseudonyms in this session's exports (never shown)
 
 _DEFAULTS: dict[str, Callable[[], Any]] = {
@@ -48,6 +49,7 @@ _DEFAULTS: dict[str, Callable[[], Any]] = {
     ADHOC: lambda: None,
     EVALUATION: dict,
     EXPORT_RUN: lambda: secrets.token_hex(3),
+    PICKS: dict,
     PSEUDONYM_KEY: lambda: secrets.token_bytes(32),
 }
 

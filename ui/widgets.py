@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,36 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
 def table(frame: pd.DataFrame, *, height: int | str = "auto", key: str | None = None, **kwargs: Any) -> None:
     """User data as a grid: cells are rendered as text, never Markdown/HTML."""
     st.dataframe(frame, hide_index=True, height=height, key=key, **kwargs)
+
+
+def select(
+    label: str,
+    options: dict[Any, str],
+    *,
+    key: str,
+    default: Any = None,
+    radio: bool = False,
+    container: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """A select box (or radio) over {value: display text}; returns the chosen value.
+
+    The displayed strings are the widget's options and part of its key, so a language switch or a
+    renamed segment makes a fresh widget instead of a stale selection (Streamlit keeps a select
+    box's value as its formatted text). The last choice is remembered per key and restored.
+    """
+    values, shown = list(options), list(options.values())
+    picks = state.get(state.PICKS)
+    remembered = picks.get(key, default)
+    index = values.index(remembered) if remembered in values else 0
+    variant = hashlib.sha1("\x00".join(shown).encode()).hexdigest()[:8]
+    host = container if container is not None else st
+    widget = host.radio if radio else host.selectbox
+    choice = widget(label, shown, index=index, key=f"{key}_{variant}", **kwargs)
+    value = values[shown.index(choice)] if choice in shown else values[index]
+    if picks.get(key) != value:
+        state.put(state.PICKS, {**picks, key: value})
+    return value
 
 
 def show_error(error: BaseException) -> None:
@@ -116,3 +147,12 @@ def require_analysis() -> Analysis | None:
         if st.button(t("empty.go_segments")):
             st.switch_page("app_pages/segments.py")
     return analysis
+
+
+def selected_users(event: Any, user_ids: Any) -> list[str]:
+    """User ids picked by a lasso/box on the map (points carry their profile row in customdata)."""
+    if not event:
+        return []
+    points = event.get("selection", {}).get("points", [])
+    rows = sorted({int(p["customdata"]) for p in points if p.get("customdata") is not None})
+    return [str(user_ids[r]) for r in rows if 0 <= r < len(user_ids)]

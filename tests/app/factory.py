@@ -60,11 +60,15 @@ def make_dataset(*, n_users: int = 60, n_items: int = 30, seed: int = 0) -> Data
         n_items=n_items,
         n_events=len(events),
     )
-    rejected = pd.DataFrame({"user": ["", "=HYPERLINK(\"http://x\")"], "reason": ["missing user_id", "empty text"]})
+    rejected = pd.DataFrame(
+        {"user": ["", '=HYPERLINK("http://x")'], "reason": ["missing user_id", "empty text"]}
+    )
     return Dataset(events=events, items=items, report=report, rejected=rejected)
 
 
-def make_analysis(*, n_users: int = 60, k: int = 3, seed: int = 0, run_id: str = "20240101-000000-abc123") -> Analysis:
+def make_analysis(
+    *, n_users: int = 60, k: int = 3, seed: int = 0, run_id: str = "20240101-000000-abc123"
+) -> Analysis:
     dataset = make_dataset(n_users=n_users, seed=seed)
     rng = np.random.default_rng(seed)
     dim = 8
@@ -82,7 +86,10 @@ def make_analysis(*, n_users: int = 60, k: int = 3, seed: int = 0, run_id: str =
         for uid in user_ids
     ]
     profiles = UserProfiles(
-        user_ids=user_ids, vectors=vectors, event_counts=np.full(n_users, 5, dtype=np.int64), top_items=top_items
+        user_ids=user_ids,
+        vectors=vectors,
+        event_counts=np.full(n_users, 5, dtype=np.int64),
+        top_items=top_items,
     )
     segmentation = Segmentation(
         method="kmeans",
@@ -117,11 +124,23 @@ def make_analysis(*, n_users: int = 60, k: int = 3, seed: int = 0, run_id: str =
                 size=len(members),
                 share=len(members) / n_users,
                 keywords=[(TOPICS[s % 3], 0.9), ("product", 0.5), (HOSTILE_TEXT, 0.2)],
-                sentiment={"positive": 0.6, "neutral": 0.3, "negative": 0.1, "mean_score": 0.4, "n_texts": 12.0},
+                sentiment={
+                    "positive": 0.6,
+                    "neutral": 0.3,
+                    "negative": 0.1,
+                    "mean_score": 0.4,
+                    "n_texts": 12.0,
+                },
                 mean_rating=3.5,
                 top_items=[
                     {"item_id": "i004", "text": HOSTILE_TEXT, "users": 5, "share": 0.25, "lift": 2.5},
-                    {"item_id": f"i{s:03d}", "text": f"{TOPICS[s % 3]} product {s}", "users": 4, "share": 0.2, "lift": 1.8},
+                    {
+                        "item_id": f"i{s:03d}",
+                        "text": f"{TOPICS[s % 3]} product {s}",
+                        "users": 4,
+                        "share": 0.2,
+                        "lift": 1.8,
+                    },
                 ],
                 composition={"country": [(["UK", "FR", "CN"][s % 3], 1.0)]},
                 revenue={"revenue": 100.0, "orders": 10.0, "revenue_per_user": 5.0, "avg_order_value": 10.0},

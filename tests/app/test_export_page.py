@@ -1,0 +1,26 @@
+"""Export page: four downloads, privacy options, file names from a template."""
+
+from __future__ import annotations
+
+from tests.app.conftest import no_exceptions
+from tests.app.factory import make_analysis
+from ui.widgets import file_name
+
+
+def test_all_four_downloads_are_offered(seeded):
+    at = seeded.run()
+    at.switch_page("app_pages/export.py").run()
+    no_exceptions(at)
+    assert [b.key for b in at.get("download_button")] == ["dl_members", "dl_excel", "dl_html", "dl_bundle"]
+    at.toggle(key="exp_pseudo").set_value(True).run()
+    at.number_input(key="exp_min").set_value(25).run()
+    no_exceptions(at)
+    assert any("merged" in c.value for c in at.caption)  # 3 segments of 20 < 25
+
+
+def test_file_names_carry_the_run_id_never_the_upload_name():
+    analysis = make_analysis(run_id="20240101-000000-abc123")
+    name = file_name(analysis, "members", "csv")
+    assert name.startswith("interest-lens_members_20240101-000000-abc123_") and name.endswith(".csv")
+    hostile = make_analysis(run_id="../../etc/passwd")
+    assert "/" not in file_name(hostile, "html", "html") and ".." not in file_name(hostile, "html", "html")
