@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ConfigError
+from core.export_tables import neutralise, neutralise_frame
 from core.privacy import (
     PrivacySettings,
     SizeGuard,
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from core.data import IngestReport
     from core.insights import SegmentProfile
     from core.pipeline import Analysis
+
+neutralize = neutralise  # both spellings: callers in core.outputs use the American one
+neutralize_frame = neutralise_frame
 
 FILE_NAMES = {"members": "members.csv", "excel": "report.xlsx", "html": "report.html", "bundle": "bundle.zip"}
 TOP_N_RECOMMENDATIONS = 5

@@ -220,3 +220,19 @@ def test_assign_new_users_to_saved_segments(raw: bytes) -> None:
     by_user = dict(zip(result["user_id"], result["segment_id"], strict=True))
     assert by_user == {"new-0": 0, "new-1": 1, "new-3": -1, "=1+1": 1}  # segment 3 was merged into Other
     assert set(result.loc[result["segment_id"] == -1, "segment_name"]) == {"Other"}
+
+
+def test_cli_assign_writes_a_neutralised_csv(raw: bytes, tmp_path) -> None:
+    import csv
+
+    from core.assign import cli_assign
+
+    (tmp_path / "bundle.zip").write_bytes(raw)
+    events = tmp_path / "new.csv"
+    events.write_text(
+        "user_id,item_id,text\nnew-0,a,likes 0\n=1+1,b,likes 1\nnew-3,c,likes 3\n", encoding="utf-8"
+    )
+    summary = cli_assign(tmp_path / "bundle.zip", events, tmp_path / "assigned.csv", embedder=_AxisEmbedder())
+    rows = list(csv.DictReader((tmp_path / "assigned.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert {r["user_id"]: r["segment_id"] for r in rows} == {"new-0": "0", "'=1+1": "1", "new-3": "-1"}
+    assert summary["users"] == 3 and summary["per_segment"]["Other"] == 1
