@@ -246,7 +246,7 @@ def _check_columns(mapping: ColumnMapping, columns: list[str], what: str) -> Non
 def _unmap(mapping: ColumnMapping, canonical: str) -> ColumnMapping:
     from dataclasses import replace
 
-    return replace(mapping, **{canonical: None})
+    return replace(mapping, **{canonical: None})  # type: ignore[arg-type]
 
 
 def _join_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
@@ -342,7 +342,7 @@ def _items_frame(
         .set_index("item_id")["text"]
     )
     items = pd.DataFrame({"item_id": pd.unique(pairs["item_id"])})
-    items["text"] = items["item_id"].map(best)
+    items["text"] = items["item_id"].map(best).astype(object)
     missing = items["text"].isna()
     if missing.any():
         reviews = (

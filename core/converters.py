@@ -229,7 +229,7 @@ def parse_event_types(series: pd.Series, *, extra: Mapping[str, str] | None = No
     def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
         mapped = uniq.map(lambda v: normalize_event_type(str(v), extra))
         reasons = pd.Series(
-            [f"unknown event type '{u}'" if m is None else None for u, m in zip(uniq, mapped, strict=True)],
+            [f"unknown event type '{u}'" if pd.isna(m) else None for u, m in zip(uniq, mapped, strict=True)],
             dtype=object,
         )
         return mapped.astype(object), reasons

@@ -206,7 +206,9 @@ class ColumnMapping:
                     )
                 changes[canonical] = names[0] if names else None
         # A column now assigned explicitly is removed from any role it had by inference.
-        claimed = {n for v in changes.values() for n in ((v,) if isinstance(v, str) else (v or ()))}
+        claimed: set[str] = set()
+        for v in changes.values():
+            claimed.update((v,) if isinstance(v, str) else tuple(v) if isinstance(v, tuple) else ())
         base = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in changes}
         for name, value in base.items():
             if isinstance(value, tuple):
