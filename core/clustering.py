@@ -9,13 +9,13 @@ both are re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from core.clusterers import CLUSTERER_LABELS, CLUSTERERS, finalise, kmeans, nearest, normalise
 from core.errors import ConfigError
 from core.progress import Progress, no_progress, scaled
 from core.stability import SegmentMatch, match_segments, relabel, segment_stability, who_moved
@@ -38,10 +38,7 @@ __all__ = [
     "who_moved",
 ]
 
-MINIBATCH_THRESHOLD = 50_000  # users above which k-means switches to MiniBatchKMeans
-TREE_MAX_USERS = 3_000  # Ward's linkage is O(n^2) in memory: above this the tree is built on a sample
-HDBSCAN_MAX_USERS = 20_000  # above this HDBSCAN runs on a sample, the rest go to the nearest centroid
-HDBSCAN_DIMS = 50  # HDBSCAN works on a PCA reduction: density is meaningless in 384 dimensions
+RERUN_MAX_USERS = {"kmeans": 4_000, "agglomerative": 1_500, "hdbscan": 4_000}  # per stability re-run
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,143 +69,6 @@ class KAdvice:
     recommended_k: int
     reason: str  # one sentence a marketer can read
     silhouette_sample: int | None = None  # users sampled for the silhouette (None = all)
-
-
-# A clusterer maps (unit vectors (n, dim), k, seed) to (labels (n,) with -1 = noise, notes, extras).
-Clusterer = Callable[[np.ndarray, int | None, int], "tuple[np.ndarray, list[str], dict[str, Any]]"]
-
-
-def normalise(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero). (n, dim) -> (n, dim) float32."""
-    x = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms > 0, norms, 1.0)
-
-
-def centroids_of(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """L2-normalised mean of each segment's members; labels < 0 are ignored. -> (k, dim) float32."""
-    sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
-    keep = labels >= 0
-    np.add.at(sums, labels[keep], vectors[keep])
-    return normalise(sums)
-
-
-def nearest(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Nearest centroid by cosine. Returns labels (n,) int64, confidence (n,), distance (n,).
-
-    Confidence is the simplified silhouette 1 - d1/d2, with d1, d2 the cosine distances to the
-    nearest and second-nearest centroid: 1 at the centroid, 0 half-way between two segments.
-    """
-    sims = vectors.astype(np.float64) @ centroids.astype(np.float64).T  # (n, k)
-    labels = np.argmax(sims, axis=1).astype(np.int64)
-    d1 = np.clip(1.0 - sims[np.arange(len(sims)), labels], 0.0, 2.0)
-    if sims.shape[1] < 2:
-        return labels, np.ones(len(sims)), d1
-    d2 = np.clip(1.0 - np.partition(sims, -2, axis=1)[:, -2], 0.0, 2.0)
-    confidence = np.where(d2 > 1e-12, 1.0 - d1 / np.maximum(d2, 1e-12), 0.0)
-    return labels, np.clip(confidence, 0.0, 1.0), d1
-
-
-def _compact(labels: np.ndarray) -> np.ndarray:
-    """Renumber labels >= 0 to 0..k-1 in order of first appearance of the sorted ids; -1 stays."""
-    out = labels.astype(np.int64).copy()
-    ids = np.unique(out[out >= 0])
-    out[out >= 0] = np.searchsorted(ids, out[out >= 0])
-    return out
-
-
-def _finalise(x: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Centroids of a partition (raw labels, < 0 ignored), then the nearest-centroid pass.
-
-    Segments left empty by the pass are dropped, so labels cover 0..k-1 and `assign` == labels.
-    Returns labels (n,), confidence (n,), distance (n,), centroids (k, dim).
-    """
-    centroids = centroids_of(x, raw, int(raw.max()) + 1)
-    labels = nearest(x, centroids)[0]
-    kept = np.unique(labels)
-    centroids = centroids[kept]
-    labels, confidence, distance = nearest(x, centroids)
-    return labels, confidence, distance, centroids
-
-
-def _sample(n: int, size: int, seed: int) -> np.ndarray:
-    if n <= size:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
-
-
-# 1. The methods --------------------------------------------------------------------------------
-
-
-def _kmeans(
-    x: np.ndarray, k: int | None, seed: int, *, n_init: int = 4
-) -> tuple[np.ndarray, list[str], dict]:
-    from sklearn.cluster import KMeans, MiniBatchKMeans
-
-    assert k is not None
-    if len(x) > MINIBATCH_THRESHOLD:
-        model: Any = MiniBatchKMeans(
-            n_clusters=k, init="k-means++", n_init=min(n_init, 3), batch_size=4096, random_state=seed
-        )
-        notes = [f"MiniBatchKMeans: more than {MINIBATCH_THRESHOLD:,} users."]
-    else:
-        model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
-        notes = []
-    labels = model.fit_predict(x)
-    # Spherical refinement: a few Lloyd steps with normalised centroids, the cosine fixed point.
-    for _ in range(10):
-        new = nearest(x, centroids_of(x, labels, k))[0]
-        if np.array_equal(new, labels):
-            break
-        labels = new
-    return labels, notes, {}
-
-
-def _agglomerative(x: np.ndarray, k: int | None, seed: int) -> tuple[np.ndarray, list[str], dict]:
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    assert k is not None
-    rows = _sample(len(x), TREE_MAX_USERS, seed)
-    tree = linkage(x[rows].astype(np.float64), method="ward")
-    tree_labels = _compact(fcluster(tree, t=k, criterion="maxclust") - 1)
-    notes = []
-    labels = np.full(len(x), -1, dtype=np.int64)
-    labels[rows] = tree_labels
-    if len(rows) < len(x):
-        notes.append(
-            f"Ward tree built on a seeded sample of {len(rows):,} users; the rest joined the nearest segment."
-        )
-    return labels, notes, {"tree": tree, "tree_users": rows}
-
-
-def _hdbscan(x: np.ndarray, k: int | None, seed: int) -> tuple[np.ndarray, list[str], dict]:
-    from sklearn.cluster import HDBSCAN
-    from sklearn.decomposition import PCA
-
-    rows = _sample(len(x), HDBSCAN_MAX_USERS, seed)
-    fit_x = x[rows]
-    if fit_x.shape[1] > HDBSCAN_DIMS and len(rows) > HDBSCAN_DIMS:
-        fit_x = PCA(n_components=HDBSCAN_DIMS, random_state=seed).fit_transform(fit_x)
-    # k is only a hint for the smallest segment's size: HDBSCAN finds its own number of segments.
-    hint = len(rows) // (3 * k) if k and k >= 2 else int(0.02 * len(rows))
-    min_size = max(5, min(hint, len(rows) // 2))
-    found = HDBSCAN(min_cluster_size=min_size, copy=True).fit_predict(fit_x)
-    labels = np.full(len(x), -2, dtype=np.int64)  # -2: not in the sample, -1: noise
-    labels[rows] = _compact(found)
-    notes = [f"HDBSCAN chooses the number of segments itself (min_cluster_size={min_size})."]
-    if len(rows) < len(x):
-        notes.append(
-            f"HDBSCAN ran on a seeded sample of {len(rows):,} users; the rest joined the nearest segment."
-        )
-    return labels, notes, {}
-
-
-CLUSTERERS: dict[str, Clusterer] = {"kmeans": _kmeans, "agglomerative": _agglomerative, "hdbscan": _hdbscan}
-CLUSTERER_LABELS: dict[str, str] = {
-    "kmeans": "K-means (fast, even segments)",
-    "agglomerative": "Agglomerative (Ward, with a tree)",
-    "hdbscan": "HDBSCAN (finds K itself, flags outliers)",
-}
 
 
 # 2. The orchestrator ---------------------------------------------------------------------------
@@ -253,12 +113,20 @@ def segment_users(
     and, with `assign_outliers` (default), joins the nearest segment; otherwise it keeps label -1.
     `stability_runs` re-runs (0 = skip) give `stability` per segment, see `core.stability`.
     """
-    report = progress or no_progress
-    x = _validate(vectors, method, k)
-    fit = CLUSTERERS[method]
+    from threadpoolctl import threadpool_limits
 
+    x = _validate(vectors, method, k)
+    # One BLAS/OpenMP thread: the fits are small and many, and threads oversubscribe a busy machine.
+    with threadpool_limits(limits=1):
+        return _segment(x, method, k, seed, stability_runs, assign_outliers, progress or no_progress)
+
+
+def _segment(
+    x: np.ndarray, method: str, k: int | None, seed: int, runs: int, assign_outliers: bool, report: Progress
+) -> Segmentation:
     # 1. The method's own partition (-1 noise, -2 outside its sample).
     report(0.0, f"Clustering {len(x):,} users with {method}")
+    fit = CLUSTERERS[method]
     raw, notes, extras = fit(x, k, seed)
     if not (raw >= 0).any():
         raise ConfigError(
@@ -267,7 +135,7 @@ def segment_users(
         )
 
     # 2. Centroids from the partition, then the final nearest-centroid pass (assign == labels).
-    labels, confidence, distance, centroids = _finalise(x, raw)
+    labels, confidence, distance, centroids = finalise(x, raw)
     found = len(centroids)
     outliers = raw == -1
     if method == "hdbscan" and not assign_outliers:
@@ -276,20 +144,27 @@ def segment_users(
 
     # 3. Stability from cheap re-runs on subsamples.
     stability = None
-    if stability_runs > 0:
+    if runs > 0:
         report(0.6, "Checking stability")
 
         def refit(sub: np.ndarray, run_seed: int) -> tuple[np.ndarray, np.ndarray]:
             run = (
-                _kmeans(sub, found, run_seed, n_init=2)[0] if method == "kmeans" else fit(sub, k, run_seed)[0]
+                kmeans(sub, found, run_seed, n_init=2)[0] if method == "kmeans" else fit(sub, k, run_seed)[0]
             )
             if not (run >= 0).any():  # hdbscan found nothing in this subsample
                 return np.zeros(len(sub), dtype=np.int64), normalise(sub.mean(axis=0, keepdims=True))
-            run_labels, _, _, run_centroids = _finalise(sub, run)
+            run_labels, _, _, run_centroids = finalise(sub, run)
             return run_labels, run_centroids
 
         stability = segment_stability(
-            x, labels, centroids, refit, runs=stability_runs, seed=seed, progress=scaled(report, 0.6, 1.0)
+            x,
+            labels,
+            centroids,
+            refit,
+            runs=runs,
+            seed=seed,
+            max_users=RERUN_MAX_USERS[method],
+            progress=scaled(report, 0.6, 1.0),
         )
     report(1.0, "Segments ready")
     return Segmentation(

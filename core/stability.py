@@ -52,6 +52,7 @@ def segment_stability(
     *,
     runs: int = 5,
     seed: int = 42,
+    max_users: int = STABILITY_MAX_USERS,
     progress: Progress | None = None,
 ) -> np.ndarray:
     """Per-segment stability (k,) in [0, 1]: how many members stay together across re-runs.
@@ -67,7 +68,7 @@ def segment_stability(
     rng = np.random.default_rng(seed)
     for run in range(runs):
         report(run / runs, f"Stability re-run {run + 1} of {runs}")
-        rows = subsample(len(vectors), STABILITY_FRACTION, STABILITY_MAX_USERS, rng)
+        rows = subsample(len(vectors), STABILITY_FRACTION, max_users, rng)
         run_labels, run_centroids = refit(vectors[rows], seed + 1 + run)
         ref_ids, run_ids, _ = match_centroids(centroids, run_centroids)
         to_ref = np.full(len(run_centroids), -1, dtype=np.int64)
