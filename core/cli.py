@@ -14,7 +14,7 @@ from core.errors import InterestLensError
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _parse_map(pairs: Sequence[str]) -> dict[str, str]:
+def parse_mapping_overrides(pairs: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
         canonical, sep, source = pair.partition("=")
@@ -47,7 +47,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     dataset = load_dataset(
         args.events,
         items=args.items,
-        mapping_overrides=_parse_map(args.map or []),
+        mapping_overrides=parse_mapping_overrides(args.map or []),
         encoding=args.encoding,
         delimiter=args.delimiter.replace("\\t", "\t") if args.delimiter else None,
         sheet=args.sheet,
@@ -88,8 +88,21 @@ def _add_ingest(sub: Any) -> None:
 
 
 # Subcommand -> (parser builder, handler). Later commands (analyze, evaluate, assign) register here.
+def _add_analyze(sub: Any) -> None:
+    from core.commands import add_analyze
+
+    add_analyze(sub)
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    from core.commands import run_analyze
+
+    return run_analyze(args)
+
+
 COMMANDS: dict[str, tuple[Callable[[Any], None], Handler]] = {
     "ingest": (_add_ingest, cmd_ingest),
+    "analyze": (_add_analyze, _run_analyze),
 }
 
 

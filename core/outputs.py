@@ -45,7 +45,10 @@ def segment_dictionary(analysis: Analysis) -> list[dict[str, Any]]:
             "sentiment": s.sentiment,
             "mean_rating": s.mean_rating,
             "top_items": s.top_items,
-            "composition": {k: [{"value": v, "share": round(float(p), 4)} for v, p in vals] for k, vals in s.composition.items()},
+            "composition": {
+                k: [{"value": v, "share": round(float(p), 4)} for v, p in vals]
+                for k, vals in s.composition.items()
+            },
             "revenue": s.revenue,
             "stability": s.stability,
             "representative_users": s.representative_users,
@@ -99,5 +102,7 @@ def write_core_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
     members.to_csv(written["segments.csv"], index=False, encoding="utf-8-sig")
     written["segments.json"] = write_json(segment_dictionary(analysis), out_dir / "segments.json")
     written["summary.json"] = write_json(summary(analysis), out_dir / "summary.json")
-    written["ingest_report.json"] = write_json(analysis.dataset.report.to_dict(), out_dir / "ingest_report.json")
+    written["ingest_report.json"] = write_json(
+        analysis.dataset.report.to_dict(), out_dir / "ingest_report.json"
+    )
     return written

@@ -237,7 +237,10 @@ def segment_and_describe(
     with _timed(timings, "segment"):
         report(0.3, f"Segmenting {len(vectors):,} users")
         segmentation = segment_users(vectors, method=config.method, k=k, seed=config.seed)
-        if previous is not None and previous.segmentation.centroids.shape[1] == segmentation.centroids.shape[1]:
+        if (
+            previous is not None
+            and previous.segmentation.centroids.shape[1] == segmentation.centroids.shape[1]
+        ):
             mapping = match_segments(segmentation, previous.segmentation)
             segmentation = relabel(segmentation, mapping)
 
@@ -285,7 +288,11 @@ def segment_and_describe(
         k_advice=advice,
         coords=projection.coords,
         coords3d=coords3d,
-        projection_info={"method": projection.method, "sampled": projection.sampled, "n_fit": projection.n_fit},
+        projection_info={
+            "method": projection.method,
+            "sampled": projection.sampled,
+            "n_fit": projection.n_fit,
+        },
         segments=segments,
         quality=quality,
         timings=timings,

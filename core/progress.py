@@ -11,7 +11,7 @@ class Progress(Protocol):
     def __call__(self, fraction: float, message: str) -> None: ...
 
 
-def no_progress(fraction: float, message: str) -> None:  # noqa: ARG001
+def no_progress(fraction: float, message: str) -> None:
     """Default callback: ignore progress."""
 
 
