@@ -1,0 +1,207 @@
+"""Segmentation on planted personas: recovery, determinism, assignment, stability, identity, advisor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.clusterers import nearest
+from core.clustering import (
+    CLUSTERER_LABELS,
+    CLUSTERERS,
+    advise_k,
+    assign,
+    label_agreement,
+    match_segments,
+    relabel,
+    segment_users,
+    who_moved,
+)
+from core.errors import ConfigError
+
+METHODS = sorted(CLUSTERERS)
+
+
+def planted(k: int = 5, per: int = 200, dim: int = 32, noise: float = 0.35, seed: int = 0):
+    """k personas on the unit sphere, `per` users each: vectors (k*per, dim), truth (k*per,)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, dim))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    truth = np.repeat(np.arange(k), per)
+    x = centres[truth] + noise * rng.normal(size=(k * per, dim)) / np.sqrt(dim)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return x.astype(np.float32), truth
+
+
+@pytest.fixture(scope="module")
+def personas():
+    return planted()
+
+
+@pytest.fixture(scope="module")
+def fitted(personas):
+    x, _ = personas
+    return {method: segment_users(x, method=method, k=5, seed=7) for method in METHODS}
+
+
+def test_registry_has_a_label_for_every_method():
+    assert set(CLUSTERERS) == {"kmeans", "agglomerative", "hdbscan"}
+    assert set(CLUSTERER_LABELS) == set(CLUSTERERS)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_planted_personas_are_recovered(personas, fitted, method):
+    _, truth = personas
+    seg = fitted[method]
+    assert seg.k == 5
+    assert label_agreement(seg.labels, truth)["ari"] >= 0.95
+    assert seg.sizes.sum() == len(truth)
+    np.testing.assert_allclose(np.linalg.norm(seg.centroids, axis=1), 1.0, atol=1e-5)
+    assert (seg.confidence >= 0).all() and (seg.confidence <= 1).all()
+    assert (seg.distance >= 0).all()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_assign_returns_the_fit_labels_on_training_users(personas, fitted, method):
+    x, _ = personas
+    labels, confidence = assign(x, fitted[method])
+    np.testing.assert_array_equal(labels, fitted[method].labels)
+    np.testing.assert_allclose(confidence, fitted[method].confidence)
+    # One user at a time gives the same answer: assignment does not depend on the batch.
+    single = [assign(x[i : i + 1], fitted[method])[0][0] for i in range(0, len(x), 97)]
+    np.testing.assert_array_equal(single, fitted[method].labels[::97])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_same_seed_gives_same_segments(personas, fitted, method):
+    x, _ = personas
+    again = segment_users(x, method=method, k=5, seed=7, stability_runs=0)
+    np.testing.assert_array_equal(again.labels, fitted[method].labels)
+    np.testing.assert_array_equal(again.centroids, fitted[method].centroids)
+
+
+def test_confidence_is_the_simplified_silhouette_worked_by_hand():
+    # Centroids e1, e2. Confidence = 1 - d1/d2 with cosine distances d1 (own), d2 (second nearest).
+    at_e1, at_30, halfway = [1.0, 0.0], [np.cos(np.pi / 6), np.sin(np.pi / 6)], [np.sqrt(0.5), np.sqrt(0.5)]
+    labels, confidence, distance = nearest(np.array([at_e1, at_30, halfway]), np.eye(2))
+    np.testing.assert_array_equal(labels, [0, 0, 0])
+    d1, d2 = 1 - np.cos(np.pi / 6), 1 - 0.5
+    np.testing.assert_allclose(confidence, [1.0, 1 - d1 / d2, 0.0], atol=1e-12)
+    np.testing.assert_allclose(distance, [0.0, d1, 1 - np.sqrt(0.5)], atol=1e-12)
+
+
+def test_stability_is_high_for_clean_personas_and_low_for_noise(fitted):
+    assert fitted["kmeans"].stability.shape == (5,)
+    assert fitted["kmeans"].stability.min() >= 0.9
+    noise = np.random.default_rng(1).normal(size=(1000, 32)).astype(np.float32)
+    unstable = segment_users(noise, k=5, seed=7).stability
+    assert unstable.mean() < 0.6
+
+
+def test_hdbscan_reports_outliers_and_assigns_them_by_default(personas):
+    x, _ = personas
+    rng = np.random.default_rng(2)
+    scattered = rng.normal(size=(60, x.shape[1]))
+    scattered /= np.linalg.norm(scattered, axis=1, keepdims=True)
+    data = np.vstack([x, scattered]).astype(np.float32)
+    seg = segment_users(data, method="hdbscan", k=5, stability_runs=0)
+    assert seg.outlier_mask is not None
+    assert seg.outlier_mask[-60:].mean() > 0.5  # most scattered users are noise
+    assert seg.outlier_mask[:-60].mean() < 0.02  # personas are not
+    assert seg.outlier_share == pytest.approx(seg.outlier_mask.mean())
+    assert (seg.labels >= 0).all()
+    kept = segment_users(data, method="hdbscan", k=5, stability_runs=0, assign_outliers=False)
+    np.testing.assert_array_equal(kept.labels == -1, kept.outlier_mask)
+
+
+def test_agglomerative_keeps_a_tree_for_the_dendrogram(fitted, personas):
+    seg = fitted["agglomerative"]
+    assert seg.tree.shape == (len(personas[1]) - 1, 4)  # scipy linkage: n - 1 merges
+    assert len(seg.tree_users) == len(personas[1])
+
+
+def test_identity_survives_a_rerun_on_shuffled_users(personas, fitted):
+    x, _ = personas
+    previous = fitted["kmeans"]
+    order = np.random.default_rng(3).permutation(len(x))
+    rerun = segment_users(x[order], k=5, seed=99, stability_runs=0)
+    match = match_segments(rerun, previous)
+    matched = relabel(rerun, match)
+    np.testing.assert_array_equal(matched.labels, previous.labels[order])
+    assert sorted(match.partner.values()) == [0, 1, 2, 3, 4]
+    moved = who_moved(
+        matched.labels, previous.labels, new_user_ids=order, previous_user_ids=np.arange(len(x))
+    )
+    assert np.trace(moved.to_numpy()) == len(x)  # nobody moved
+
+
+def test_relabel_permutes_ids_and_keeps_users_together(fitted):
+    seg = fitted["kmeans"]
+    perm = {0: 3, 1: 0, 2: 4, 3: 1, 4: 2}
+    moved = relabel(seg, perm)
+    np.testing.assert_array_equal(moved.labels, np.array([perm[i] for i in seg.labels]))
+    np.testing.assert_array_equal(moved.centroids[3], seg.centroids[0])
+    assert moved.sizes[3] == seg.sizes[0] and moved.stability[3] == seg.stability[0]
+    np.testing.assert_array_equal(relabel(moved, match_segments(moved, seg)).labels, seg.labels)
+    with pytest.raises(ConfigError):
+        relabel(seg, {0: 0, 1: 0, 2: 1, 3: 2, 4: 3})
+
+
+def test_a_new_segment_without_partner_gets_a_fresh_id(personas, fitted):
+    x, truth = personas
+    four = segment_users(x[truth < 4], k=4, stability_runs=0)
+    match = match_segments(fitted["kmeans"], four)
+    assert sum(p is None for p in match.partner.values()) == 1
+    assert sorted(match.mapping.values()) == [0, 1, 2, 3, 4]
+
+
+def test_label_agreement_ignores_label_names():
+    truth = np.array(["a", "a", "b", "b", "c", "c"])
+    assert label_agreement(np.array([2, 2, 0, 0, 1, 1]), truth) == {"ari": 1.0, "nmi": 1.0}
+    assert label_agreement(np.array([0, 1, 0, 1, 0, 1]), truth)["ari"] < 0.1
+
+
+@pytest.mark.parametrize(
+    ("vectors", "method", "k"),
+    [
+        (np.ones((10, 4)), "kmeans", 1),
+        (np.ones((10, 4)), "kmeans", 11),
+        (np.ones((10, 4)), "spectral", 3),
+        (np.full((10, 4), np.nan), "kmeans", 3),
+        (np.ones(4), "kmeans", 2),
+    ],
+)
+def test_bad_input_raises_a_domain_error(vectors, method, k):
+    with pytest.raises(ConfigError):
+        segment_users(vectors, method=method, k=k)
+
+
+def test_assign_rejects_vectors_of_another_dimension(fitted):
+    with pytest.raises(ConfigError):
+        assign(np.ones((3, 7)), fitted["kmeans"])
+
+
+@pytest.mark.parametrize("true_k", [3, 5, 8])
+def test_advisor_recovers_the_planted_k(true_k):
+    x, _ = planted(k=true_k, per=120, dim=48, noise=0.9, seed=true_k)
+    advice = advise_k(x, seed=1)
+    assert abs(advice.recommended_k - true_k) <= 1
+    assert f"K={advice.recommended_k}" in advice.reason
+    assert list(advice.table["k"]) == list(range(2, 13))
+    assert {"inertia", "silhouette", "davies_bouldin", "calinski_harabasz", "min_share", "stability"} <= set(
+        advice.table.columns
+    )
+    assert advice.silhouette_sample is None  # under 3,000 users: no sampling
+
+
+def test_advisor_respects_the_minimum_segment_share():
+    x, _ = planted(k=4, per=150, dim=32, seed=4)
+    tiny, _ = planted(k=1, per=6, dim=32, seed=40)  # a 1% persona
+    advice = advise_k(np.vstack([x, tiny]), k_range=range(2, 8), min_segment_share=0.05)
+    chosen = advice.table.set_index("k").loc[advice.recommended_k]
+    assert chosen["min_share"] >= 0.05
+
+
+def test_advisor_rejects_a_range_with_no_usable_k():
+    with pytest.raises(ConfigError):
+        advise_k(np.eye(3, dtype=np.float32), k_range=range(5, 8))
