@@ -241,3 +241,18 @@ def segment_keywords(
             order = list(range(min(n_keywords, cand.size)))
         out.append([(str(index.terms[cand[i]]), round(float(relevance[i]), 4)) for i in order])
     return out
+
+
+def log_odds(
+    counts_a: np.ndarray, counts_b: np.ndarray, background: np.ndarray, *, prior_mass: float = 1000.0
+) -> np.ndarray:
+    """Weighted log-odds z-scores with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008).
+
+    counts_a, counts_b, background: (n_terms,) counts. Positive z: typical of a; negative: of b.
+    """
+    ya, yb = np.asarray(counts_a, np.float64), np.asarray(counts_b, np.float64)
+    bg = np.asarray(background, np.float64)
+    alpha = prior_mass * bg / max(bg.sum(), 1.0) + 1e-3  # (n_terms,)
+    a0, na, nb = alpha.sum(), ya.sum(), yb.sum()
+    delta = np.log((ya + alpha) / (na + a0 - ya - alpha)) - np.log((yb + alpha) / (nb + a0 - yb - alpha))
+    return delta / np.sqrt(1.0 / (ya + alpha) + 1.0 / (yb + alpha))
