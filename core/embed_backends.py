@@ -1,9 +1,9 @@
 """Finding, exporting and loading sentence-transformers models, offline, on the best device.
 
 Everything here imports torch / sentence_transformers lazily: importing this module is cheap.
-ONNX models are exported once per model into `<cache_dir>/models/<slug>/` (a copy of the model
-folder plus `onnx/model.onnx` and, where the CPU suits int8, `onnx/model_qint8_<config>.onnx`),
-under a file lock, into a temporary folder that is renamed into place when complete.
+ONNX models are exported once per model into `<cache_dir>/models/<slug>/` (the model folder's
+config and tokenizer plus `onnx/model.onnx`, and `onnx/model_qint8_<config>.onnx` once the int8
+mode is first used), under a file lock, staged in temporary folders and renamed into place.
 """
 
 from __future__ import annotations
@@ -156,57 +156,88 @@ def _slug(model_id: str) -> str:
 
 
 def ensure_onnx_export(source: Path, model_id: str, cache_dir: Path, *, quant: str | None) -> Path:
-    """Folder holding `onnx/model.onnx` (+ the int8 file for `quant`), exported on first use."""
+    """Folder holding `onnx/model.onnx` (+ `onnx/model_qint8_<quant>.onnx` when `quant`), made on first use.
+
+    The fp32 export is staged in a temporary folder and renamed into place; the int8 file is
+    quantised from it later, only when asked for, and moved in with one atomic rename.
+    """
     from filelock import FileLock
 
     models = cache_dir / "models"
     models.mkdir(parents=True, exist_ok=True)
     target = models / _slug(model_id)
-    wanted = ["model.onnx"] + ([f"model_qint8_{quant}.onnx"] if quant else [])
     with FileLock(str(target) + ".lock", timeout=600):
-        if _export_complete(target, wanted):
-            return target
-        work = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=models))
-        try:
-            staged = work / "model"
-            shutil.copytree(source, staged, ignore=shutil.ignore_patterns("onnx", "openvino", ".git*"))
-            _export_into(staged, quant)
-            (staged / _EXPORT_MARKER).write_text(
-                json.dumps({"version": _EXPORT_VERSION, "model_id": model_id, "files": wanted})
-            )
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(staged, target)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        files = _exported_files(target)
+        if "model.onnx" not in files:
+            _export_fp32(source, target, model_id)
+            files = ["model.onnx"]
+        int8_name = f"model_qint8_{quant}.onnx"
+        if quant and int8_name not in files:
+            _export_int8(target, quant)
+            _write_marker(target, model_id, [*files, int8_name])
     return target
 
 
-def _export_complete(target: Path, wanted: list[str]) -> bool:
+def forget_export(cache_dir: Path, model_id: str) -> None:
+    """Drop a model's export marker so that the next `ensure_onnx_export` exports it afresh."""
+    (cache_dir / "models" / _slug(model_id) / _EXPORT_MARKER).unlink(missing_ok=True)
+
+
+def _exported_files(target: Path) -> list[str]:
+    """Names in the export marker whose files exist and are not empty."""
     try:
         meta = json.loads((target / _EXPORT_MARKER).read_text())
     except (OSError, ValueError):
-        return False
+        return []
     if not isinstance(meta, dict) or meta.get("version") != _EXPORT_VERSION:
-        return False
-    for name in wanted:
-        path = target / "onnx" / name
-        if name not in meta.get("files", []) or not path.is_file() or path.stat().st_size == 0:
-            return False
-    return True
+        return []
+    names = [n for n in meta.get("files", []) if isinstance(n, str)]
+    return [n for n in names if (target / "onnx" / n).is_file() and (target / "onnx" / n).stat().st_size > 0]
 
 
-def _export_into(folder: Path, quant: str | None) -> None:
+def _write_marker(folder: Path, model_id: str, files: list[str]) -> None:
+    tmp = folder / (_EXPORT_MARKER + ".tmp")
+    tmp.write_text(json.dumps({"version": _EXPORT_VERSION, "model_id": model_id, "files": files}))
+    os.replace(tmp, folder / _EXPORT_MARKER)
+
+
+def _export_fp32(source: Path, target: Path, model_id: str) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    work = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=target.parent))
+    try:
+        staged = work / "model"
+        shutil.copytree(source, staged, ignore=shutil.ignore_patterns("onnx", "openvino", ".git*"))
+        with offline():
+            model = SentenceTransformer(
+                str(staged), device="cpu", backend="onnx", model_kwargs={"export": True}
+            )
+            model.save_pretrained(str(staged))
+        for weights in ("model.safetensors", "pytorch_model.bin"):
+            (staged / weights).unlink(missing_ok=True)  # the ONNX file replaces them; saves ~90 MB
+        _write_marker(staged, model_id, ["model.onnx"])
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staged, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _export_int8(target: Path, quant: str) -> None:
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.backend import export_dynamic_quantized_onnx_model
 
-    with offline():
-        model = SentenceTransformer(str(folder), device="cpu", backend="onnx", model_kwargs={"export": True})
-        model.save_pretrained(str(folder))
-        if quant:
-            export_dynamic_quantized_onnx_model(model, quant, str(folder))
-    for weights in ("model.safetensors", "pytorch_model.bin"):
-        (folder / weights).unlink(missing_ok=True)  # the ONNX files replace them; saves ~90 MB
+    work = Path(tempfile.mkdtemp(prefix=target.name + ".q-", dir=target.parent))
+    try:
+        with offline():
+            model = SentenceTransformer(
+                str(target), device="cpu", backend="onnx", model_kwargs={"file_name": "onnx/model.onnx"}
+            )
+            export_dynamic_quantized_onnx_model(model, quant, str(work))
+        name = f"model_qint8_{quant}.onnx"
+        os.replace(work / "onnx" / name, target / "onnx" / name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def load_model(

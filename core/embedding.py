@@ -29,6 +29,7 @@ from core.embed_backends import (
     BACKENDS,
     detect_device,
     ensure_onnx_export,
+    forget_export,
     int8_config,
     load_model,
     resolve_model,
@@ -185,7 +186,7 @@ class SentenceTransformerEmbedder:
                     )
                 except Exception as exc:  # optimum/onnx raise many types; all mean "no ONNX"
                     if attempt == 0:
-                        _forget_export(self.cache_dir, self.model_id)
+                        forget_export(self.cache_dir, self.model_id)
                         continue
                     note = (
                         f"ONNX export/load failed ({type(exc).__name__}: {exc}); using torch on CPU instead."
@@ -294,10 +295,3 @@ def _read_json(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _forget_export(cache_dir: Path, model_id: str) -> None:
-    """Remove a model's export marker so the next `ensure_onnx_export` exports it afresh."""
-    from core.embed_backends import _EXPORT_MARKER, _slug
-
-    (cache_dir / "models" / _slug(model_id) / _EXPORT_MARKER).unlink(missing_ok=True)
