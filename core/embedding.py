@@ -47,7 +47,7 @@ __all__ = ["AUTO_CPU_BACKEND", "Embedder", "SentenceTransformerEmbedder", "Tfidf
 log = logging.getLogger(__name__)
 
 AUTO_CPU_BACKEND = "onnx"  # what backend="auto" means on CPU; chosen from bench/embed_bench.py figures
-BLOCK_SIZE = 512  # texts per model call: the unit of progress and of cache writes
+BLOCK_SIZE = 512  # least texts per model call: the unit of progress and of cache writes
 
 
 class Embedder(Protocol):
@@ -113,7 +113,7 @@ class SentenceTransformerEmbedder:
         backend: str = "auto",
         cache_dir: str | Path | None = None,
         use_cache: bool = True,
-        batch_size: int = 64,
+        batch_size: int | None = None,
         model: Any = None,
     ) -> None:
         if backend not in BACKENDS:
@@ -123,13 +123,14 @@ class SentenceTransformerEmbedder:
             )
         self.notes: list[str] = []  # fallbacks and repairs, in plain words
         self.last_stats: dict[str, Any] = {}
-        self.batch_size = batch_size
         self.source, self.model_id = resolve_model(name_or_path)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.cache = EmbeddingCache(self.cache_dir) if use_cache else None
         self.device = detect_device(device)
         self.quant = int8_config()
         self.backend = self._choose_backend(backend)
+        self.batch_size = batch_size or (64 if self.device == "cpu" else 256)  # GPUs want bigger batches
+        self.block_size = max(BLOCK_SIZE, 8 * self.batch_size)
         self._model: SentenceTransformer | None = model  # an already loaded model may be passed in
         self._dim: int | None = None
 
@@ -224,8 +225,8 @@ class SentenceTransformerEmbedder:
                 missing = [i for i, k in enumerate(keys) if k not in found]
             # 3. embed what is missing, shortest first (less padding), a block at a time
             missing.sort(key=lambda i: len(uniq[i]))
-            for start in range(0, len(missing), BLOCK_SIZE):
-                block = missing[start : start + BLOCK_SIZE]
+            for start in range(0, len(missing), self.block_size):
+                block = missing[start : start + self.block_size]
                 block_texts = [uniq[i][: 64 * max_len] for i in block]
                 vectors = self._encode(block_texts)
                 n_tokens = self._count_tokens(block_texts, [len(uniq[i]) > 64 * max_len for i in block])
