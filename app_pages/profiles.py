@@ -164,9 +164,21 @@ def compare_view(analysis, options: dict[int, str]) -> None:
     except InterestLensError as error:
         show_error(error)
         return
-    if isinstance(diff, pd.DataFrame) and len(diff):
-        st.caption(t("prof.compare_diff"))
-        table(diff)
+    st.caption(t("prof.compare_diff"))
+    terms = max(len(diff.terms_a), len(diff.terms_b))
+    pad = [("", float("nan"))] * terms
+    table(pd.DataFrame({
+        f"#{a} {segment_label(analysis, a)}": [w for w, _ in (diff.terms_a + pad)[:terms]],
+        "z (a)": [round(z, 2) for _, z in (diff.terms_a + pad)[:terms]],
+        f"#{b} {segment_label(analysis, b)}": [w for w, _ in (diff.terms_b + pad)[:terms]],
+        "z (b)": [round(z, 2) for _, z in (diff.terms_b + pad)[:terms]],
+    }))  # fmt: skip
+    cols = st.columns(3)
+    cols[0].metric(t("prof.sentiment_delta"), f"{diff.sentiment_delta:+.2f}")
+    cols[1].metric(
+        t("prof.rating_delta"), f"{diff.rating_delta:+.2f}" if diff.rating_delta is not None else "—"
+    )
+    cols[2].metric(t("prof.item_overlap"), f"{diff.item_jaccard:.0%}", help=t("prof.item_overlap_help"))
 
 
 def render() -> None:

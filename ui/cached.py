@@ -230,7 +230,7 @@ def adhoc_profile(analysis: Analysis, user_ids: list[str]) -> Any:
     """The full SegmentProfile of a map selection: segment 0 of a two-way split (selection / rest)."""
     import numpy as np
 
-    from core.clustering import Segmentation, centroids_of
+    from core.clustering import Segmentation
     from core.insights import describe_segments
 
     def _describe() -> Any:
@@ -242,7 +242,7 @@ def adhoc_profile(analysis: Analysis, user_ids: list[str]) -> Any:
             k=2,
             seed=analysis.config.seed,
             labels=labels,
-            centroids=centroids_of(vectors, labels, 2),
+            centroids=_unit_means(vectors, labels),
             confidence=np.ones(len(labels)),
             distance=np.zeros(len(labels)),
             sizes=np.bincount(labels, minlength=2).astype(np.int64),
@@ -262,9 +262,34 @@ def adhoc_profile(analysis: Analysis, user_ids: list[str]) -> Any:
     return memo("adhoc", key, _describe)
 
 
+def _unit_means(vectors: Any, labels: Any) -> Any:
+    """(2, dim) float32: L2-normalised mean vector of each side of a selection."""
+    import numpy as np
+
+    means = np.stack(
+        [
+            vectors[labels == side].mean(axis=0) if (labels == side).any() else np.zeros(vectors.shape[1])
+            for side in (0, 1)
+        ]
+    ).astype(np.float32)
+    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+
+
 def comparison(analysis: Analysis, a: int, b: int, compare: Callable[..., Any]) -> Any:
     """core.insights.compare_segments for two segments of a run, memoised per session."""
-    return memo("compare", f"{analysis.run_id}:{a}:{b}", lambda: compare(analysis, a, b))
+    return memo(
+        "compare",
+        f"{analysis.run_id}:{a}:{b}",
+        lambda: compare(
+            analysis.dataset,
+            analysis.profiles,
+            analysis.segmentation,
+            a,
+            b,
+            segment_profiles=analysis.segments,
+            min_keyword_users=analysis.config.min_keyword_users,
+        ),
+    )
 
 
 def recommender(analysis: Analysis, name: str) -> Any:

@@ -283,7 +283,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "prof.compare_b": ("Second segment", "第二个分群"),
     "prof.compare_same": ("Pick two different segments.", "请选择两个不同的分群。"),
     "prof.compare_need_two": ("There is only one segment.", "只有一个分群。"),
-    "prof.compare_diff": ("What sets them apart:", "两者的差异："),
+    "prof.sentiment_delta": ("Sentiment difference (first − second)", "情感差（第一 − 第二）"),
+    "prof.rating_delta": ("Rating difference", "评分差"),
+    "prof.item_overlap": ("Top-item overlap", "热门商品重合度"),
+    "prof.item_overlap_help": (
+        "Jaccard overlap of the two top-item lists.",
+        "两个热门商品列表的 Jaccard 重合度。",
+    ),
+    "prof.compare_diff": (
+        "Words that set them apart (weighted log-odds z-scores):",
+        "区分两者的词（加权对数几率 z 值）：",
+    ),
     # recommendations page
     "rec.title": ("Recommendations", "推荐"),
     "rec.intro": (

@@ -1,0 +1,131 @@
+"""One real run in a real browser: `streamlit run app.py` + Debian chromium driven by Playwright.
+
+Loads the sample data, runs the analysis, checks the map and a profile render without an exception
+element, and downloads the members CSV.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+RUN_TIMEOUT_MS = 300_000  # a cold run with the real model on a busy 2-core machine
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium (make browser-deps)"
+    ),
+    pytest.mark.skipif(
+        not (ROOT / "sample_data" / "events.csv").exists(), reason="sample data missing (make sample-data)"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                pytest.fail(f"streamlit did not start:\n{out[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_sample_data_to_segments_profile_and_download(server, browser, tmp_path):
+    page = browser.new_page(accept_downloads=True)
+    page.goto(server)
+    page.get_by_role("button", name="Use sample data").click()
+    page.get_by_text("Ingest report").wait_for(timeout=120_000)
+    no_exception(page)
+
+    page.get_by_role("link", name="Segments").click()
+    page.get_by_role("button", name="Run analysis").click()
+    error = page.locator('[data-testid="stAlertContentError"]')
+    page.get_by_text("Interest map").or_(error).first.wait_for(timeout=RUN_TIMEOUT_MS)
+    assert error.count() == 0, error.first.inner_text()
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    no_exception(page)
+
+    page.get_by_role("link", name="Profiles").click()
+    page.get_by_text("Keywords").first.wait_for(timeout=60_000)
+    page.get_by_text("Members and why they are here").wait_for(timeout=60_000)
+    no_exception(page)
+
+    page.get_by_role("link", name="Export").click()
+    button = page.locator('[data-testid="stDownloadButton"]').first
+    button.wait_for(timeout=120_000)
+    with page.expect_download(timeout=60_000) as info:
+        button.locator("button").click()
+    download = info.value
+    name = download.suggested_filename
+    assert name.startswith("interest-lens_members_") and name.endswith(".csv") and "events" not in name
+    target = tmp_path / name
+    download.save_as(target)
+    header = target.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("user_id") and "segment" in header
+    no_exception(page)
+    page.close()
