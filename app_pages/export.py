@@ -49,19 +49,14 @@ def render() -> None:
     except InterestLensError as error:
         show_error(error)
         return
-    evaluation = next(
-        iter(
-            v
-            for k, v in state.get(state.EVALUATION).items()
-            if k.endswith(cached.config_key(analysis.config))
-        ),
-        None,
-    )
+    run_key = f"{state.get(state.DATASET_KEY)}:{cached.config_key(analysis.config)}:{analysis.segmentation.k}"
+    stored = state.get(state.EVALUATION).get(run_key)
+    evaluation = stored.to_json() if stored is not None and hasattr(stored, "to_json") else None
     st.subheader(t("exp.files_title"))
     try:
         with st.spinner(t("exp.preparing")):
             files = cached.export_files(renamed(analysis), privacy,
-                                        evaluation=evaluation if isinstance(evaluation, dict) else None)  # fmt: skip
+                                        evaluation=evaluation)  # fmt: skip
     except InterestLensError as error:
         show_error(error)
         return

@@ -10,6 +10,7 @@ from core.errors import InterestLensError
 from ui import cached, state
 from ui.i18n import t
 from ui.widgets import (
+    escape_md,
     item_texts,
     log_unexpected,
     require_analysis,
@@ -99,12 +100,17 @@ def evaluation_view(analysis) -> None:
     except ImportError:
         st.info(t("rec.eval_unavailable"), icon="⏳")
         return
-    key = f"{state.get(state.DATASET_KEY)}:{cached.config_key(analysis.config)}"
+    key = f"{state.get(state.DATASET_KEY)}:{cached.config_key(analysis.config)}:{analysis.segmentation.k}"
     stored = state.get(state.EVALUATION).get(key)
     if st.button(t("rec.eval_run"), type="primary" if stored is None else "secondary", key="eval_run"):
         try:
-            with st.spinner(t("rec.eval_running")):
-                stored = cached.evaluation(analysis, state.get(state.DATASET_KEY))
+            bar = st.progress(0.0, text=t("rec.eval_running"))
+            stored = cached.evaluation(
+                analysis,
+                state.get(state.DATASET_KEY),
+                progress=lambda f, m: bar.progress(min(max(float(f), 0.0), 1.0), text=m),
+            )
+            bar.empty()
         except InterestLensError as error:
             show_error(error)
         except Exception as error:
@@ -117,21 +123,26 @@ def evaluation_view(analysis) -> None:
     if stored is None:
         st.caption(t("rec.eval_not_run"))
         return
-    table(evaluation_table(stored))
+    recommenders, segmentations = evaluation_tables(stored)
+    st.markdown(f"**{t('rec.eval_recommenders')}**")
+    table(recommenders)
+    if len(segmentations):
+        st.markdown(f"**{t('rec.eval_segmentations')}**")
+        table(segmentations)
+    for note in getattr(stored, "notes", []):
+        st.caption(escape_md(note, max_len=400))
     with st.expander(t("rec.metric_defs")):
         st.markdown(t("rec.metric_defs_body"))
 
 
-def evaluation_table(result) -> pd.DataFrame:
-    """The evaluation result as a table (one row per recommender)."""
-    if isinstance(result, pd.DataFrame):
-        return result
-    frame = getattr(result, "table", None)
-    if isinstance(frame, pd.DataFrame):
-        return frame
-    from core.export_tables import evaluation_frame
+def evaluation_tables(result) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """core.evaluation.EvaluationResult as two tables: recommender x metric, segmentation x metric."""
 
-    return evaluation_frame(result)
+    def frame(rows: dict[str, dict[str, float]], label: str) -> pd.DataFrame:
+        out = pd.DataFrame.from_dict(rows, orient="index").round(4)
+        return out.rename_axis(label).reset_index()
+
+    return frame(result.recommenders, "recommender"), frame(result.segmentations, "segmentation")
 
 
 def render() -> None:

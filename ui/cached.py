@@ -218,12 +218,24 @@ def analyse(
     return memo("analysis", f"{dataset_key}:{config_key(config)}", _run)
 
 
-def evaluation(analysis: Analysis, dataset_key: str) -> Any:
-    """core.evaluation.evaluate_dataset for this dataset + config, memoised per session."""
+def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | None = None) -> Any:
+    """core.evaluation.evaluate_dataset for this dataset + config (same K), memoised per session."""
     from core.evaluation import evaluate_dataset
 
-    key = f"{dataset_key}:{config_key(analysis.config)}"
-    return memo("evaluation", key, lambda: evaluate_dataset(analysis))
+    config = analysis.config
+    key = f"{dataset_key}:{config_key(config)}:{analysis.segmentation.k}"
+    return memo(
+        "evaluation",
+        key,
+        lambda: evaluate_dataset(
+            analysis.dataset,
+            segments=analysis.segmentation.k,
+            seed=config.seed,
+            embedder=embedder_for(config),
+            config=config,
+            progress=progress,
+        ),
+    )
 
 
 def adhoc_profile(analysis: Analysis, user_ids: list[str]) -> Any:

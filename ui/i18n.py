@@ -336,6 +336,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec.eval_running": ("Evaluating every recommender…", "正在评估所有推荐方法…"),
     "rec.eval_not_run": ("Not run yet for this dataset and configuration.", "尚未对当前数据和配置运行评估。"),
     "rec.eval_unavailable": ("The evaluation is not available in this build yet.", "当前版本暂不支持评估。"),
+    "rec.eval_recommenders": (
+        "Recommenders (segment-aware methods vs baselines)",
+        "推荐方法（分群感知方法与基线对比）",
+    ),
+    "rec.eval_segmentations": (
+        "How well each segmentation predicts what users do next",
+        "各分群方式对用户后续行为的预测力",
+    ),
     "rec.metric_defs": ("What the metrics mean", "指标含义"),
     "rec.metric_defs_body": (
         "- **HR@K**: share of users with at least one held-out item in their top K.\n"

@@ -29,3 +29,30 @@ def test_search_narrows_users_and_segment_mode_pools_members(on_recommend):
     next(r for r in at.radio if r.label == "Recommend for").set_value("a segment").run()
     no_exceptions(at)
     assert any("members" in d.value.columns for d in at.dataframe)
+
+
+def test_evaluation_runs_on_demand_and_is_reused(on_recommend, monkeypatch):
+    import core.evaluation
+    import ui.cached
+    from core.evaluation import EvaluationResult
+
+    calls = []
+
+    def fake(dataset, **kwargs):
+        calls.append(kwargs["segments"])
+        return EvaluationResult(
+            recommenders={"popular": {"hr@10": 0.2, "ndcg@10": 0.1}, "hybrid": {"hr@10": 0.4, "ndcg@10": 0.25}},
+            segmentations={"interest": {"hr@10": 0.3, "n_segments": 3}},
+            split={"kind": "temporal"},
+        )
+
+    monkeypatch.setattr(ui.cached, "embedder_for", lambda config: None)
+    monkeypatch.setattr(core.evaluation, "evaluate_dataset", fake)
+    at = on_recommend
+    assert any("Not run yet" in c.value for c in at.caption)
+    at.button(key="eval_run").click().run()
+    no_exceptions(at)
+    frame = next(d.value for d in at.dataframe if "recommender" in d.value.columns)
+    assert frame["recommender"].tolist() == ["popular", "hybrid"] and frame["hr@10"].tolist() == [0.2, 0.4]
+    at.button(key="eval_run").click().run()
+    assert calls == [3]  # the second click reuses the session's result
