@@ -210,6 +210,13 @@ def segment_keywords(
         return [[] for _ in range(k)]
     scores = class_tfidf(segment_sums(index.user_terms, labels, k))
     users = segment_sums(index.user_has_term, labels, k)
+    # Distinguishing, not just frequent: weight by the term's user lift over the whole population
+    # ("set" or "red" appear in every segment of a gift shop and get a factor ~1).
+    sizes = np.bincount(labels, minlength=k).astype(np.float64)[:, None]
+    overall = users.sum(axis=0, keepdims=True) / max(len(labels), 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = np.where(overall > 0, (users / np.maximum(sizes, 1.0)) / overall, 0.0)
+    scores *= np.log2(1.0 + lift)
     scores[users < min_keyword_users] = 0.0
     candidates = []
     for seg in range(k):
