@@ -41,6 +41,11 @@ pytestmark = [
 ]
 
 
+def nav(page, title: str):
+    """The sidebar navigation link of a page (page links in the body may share words)."""
+    return page.locator('[data-testid="stSidebarNav"] a', has_text=title).first
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -102,7 +107,7 @@ def test_sample_data_to_segments_profile_and_download(server, browser, tmp_path)
     page.get_by_text("Ingest report").wait_for(timeout=120_000)
     no_exception(page)
 
-    page.get_by_role("link", name="Segments").click()
+    nav(page, "Segments").click()
     page.get_by_role("button", name="Run analysis").click()
     error = page.locator('[data-testid="stAlertContentError"]')
     page.get_by_text("Interest map").or_(error).first.wait_for(timeout=RUN_TIMEOUT_MS)
@@ -110,12 +115,12 @@ def test_sample_data_to_segments_profile_and_download(server, browser, tmp_path)
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     no_exception(page)
 
-    page.get_by_role("link", name="Profiles").click()
+    nav(page, "Profiles").click()
     page.get_by_text("Keywords").first.wait_for(timeout=60_000)
     page.get_by_text("Members and why they are here").wait_for(timeout=60_000)
     no_exception(page)
 
-    page.get_by_role("link", name="Export").click()
+    nav(page, "Export").click()
     button = page.locator('[data-testid="stDownloadButton"]').first
     button.wait_for(timeout=120_000)
     with page.expect_download(timeout=60_000) as info:
