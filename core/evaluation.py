@@ -18,7 +18,7 @@ import pandas as pd
 from core.config import AnalysisConfig
 from core.errors import ConfigError
 from core.metrics import METRIC_DEFINITIONS, ranking_metrics, relevant_items
-from core.progress import Progress, no_progress
+from core.progress import Progress, no_progress, scaled
 from core.segment_power import random_segments, rfm_segments, segment_power, single_segment
 from core.splits import SPLITS, Split, make_split, random_split, temporal_split
 
@@ -35,6 +35,7 @@ __all__ = [
     "Split",
     "cli_evaluate",
     "evaluate_dataset",
+    "evaluate_split",
     "make_split",
     "random_split",
     "ranking_metrics",
@@ -124,46 +125,95 @@ def evaluate_dataset(
     segments: "auto" (the K advisor on the training profiles) or an int K, used by every segmentation.
     config supplies event weights, half-life and ratings use for the profiles (default AnalysisConfig()).
     """
-    from core.clustering import advise_k, segment_users
     from core.embedding import make_embedder
+
+    report = progress or no_progress
+    cfg = config or AnalysisConfig(seed=seed)
+    # 1. split
+    report(0.0, "Splitting")
+    parts = make_split(dataset.events, split=split, test_size=test_size, cutoff=cutoff, seed=seed)
+    # 2. item vectors over the whole catalogue (model and TF-IDF)
+    item_ids = dataset.items["item_id"].astype(str).to_numpy(dtype=object)
+    texts = dataset.items["text"].astype(str).tolist()
+    report(0.05, "Embedding items")
+    vectors = (embedder or make_embedder(cfg.model)).embed(texts)
+    tfidf_vectors = make_embedder("tfidf").embed(texts)
+    return evaluate_split(
+        parts,
+        item_ids=item_ids,
+        item_vectors=vectors,
+        tfidf_vectors=tfidf_vectors,
+        item_texts=texts,
+        top_k=top_k,
+        segments=segments,
+        seed=seed,
+        config=cfg,
+        recommenders=recommenders,
+        progress=scaled(report, 0.2, 1.0),
+    )
+
+
+def evaluate_split(
+    parts: Split,
+    *,
+    item_ids: np.ndarray,
+    item_vectors: np.ndarray,
+    tfidf_vectors: np.ndarray | None = None,
+    item_texts: list[str] | None = None,
+    top_k: int = 10,
+    segments: str | int = "auto",
+    seed: int = 42,
+    config: AnalysisConfig | None = None,
+    recommenders: tuple[str, ...] = RECOMMENDER_ORDER,
+    segment_options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> EvaluationResult:
+    """Evaluate on a prepared split with prepared item vectors ((n_items, dim) rows follow item_ids).
+
+    segment_options: keyword options of SegmentPopularRecommender (lift, half_life_days, ...) used by
+    the segment_popular recommender and by every segmentation's predictive power.
+    """
+    from core.clustering import advise_k, segment_users
     from core.profiles import build_profiles
     from core.recommend import RECOMMENDERS
 
     report = progress or no_progress
     cfg = config or AnalysisConfig(seed=seed)
-    # 1. split (and the users we can evaluate)
-    report(0.0, "Splitting")
-    parts = make_split(dataset.events, split=split, test_size=test_size, cutoff=cutoff, seed=seed)
+    seg_opts = dict(segment_options or {})
     if parts.train.empty or parts.test.empty:
         raise ConfigError(
             "The split left no training or no test events; lower --test-size or move the cut-off.",
             "切分后没有训练或测试事件;请减小 --test-size 或调整截止日期。",
         )
+    # 1. the users we can evaluate
     users = sorted(set(parts.test["user_id"].astype(str)))
     relevant_all = relevant_items(parts.test, parts.train, users)
     eval_users = [u for u, r in zip(users, relevant_all, strict=True) if r]
     relevant = [r for r in relevant_all if r]
-    # 2. item vectors over the whole catalogue, then train-only profiles and our segments
-    item_ids = dataset.items["item_id"].astype(str).to_numpy(dtype=object)
-    texts = dataset.items["text"].astype(str).tolist()
-    report(0.05, "Embedding items")
-    vectors = (embedder or make_embedder(cfg.model)).embed(texts)
-    profile_opts = dict(weights=cfg.weights, half_life_days=cfg.half_life_days, use_ratings=cfg.use_ratings)
-    profiles = build_profiles(parts.train, item_ids, vectors, **profile_opts)
+    # 2. train-only profiles and our segments
+    profile_opts: dict[str, Any] = dict(
+        weights=cfg.weights, half_life_days=cfg.half_life_days, use_ratings=cfg.use_ratings
+    )
+    profiles = build_profiles(parts.train, item_ids, item_vectors, **profile_opts)
     k = int(segments) if str(segments) != "auto" else advise_k(profiles.vectors, seed=seed).recommended_k
-    report(0.3, f"Segmenting (K={k})")
+    report(0.1, f"Segmenting (K={k})")
     ours = segment_users(profiles.vectors, method="kmeans", k=k, seed=seed, stability_runs=0)
     ours_labels = pd.Series(ours.labels, index=profiles.user_ids.astype(str))
     # 3. recommenders, timed
     train_users = int(parts.train["user_id"].nunique())
-    popularity = parts.train.groupby("user_id")["item_id"].apply(set).explode().value_counts().to_dict()
+    popularity = parts.train.drop_duplicates(["user_id", "item_id"])["item_id"].value_counts().to_dict()
     results: dict[str, dict[str, float]] = {}
     cold = 0
     for i, name in enumerate(recommenders):
-        report(0.35 + 0.45 * i / len(recommenders), f"Fitting {name}")
+        report(0.15 + 0.65 * i / len(recommenders), f"Fitting {name}")
         start = time.perf_counter()
-        model = RECOMMENDERS[name]().fit(
-            parts.train, item_ids=item_ids, item_vectors=vectors, segment_labels=ours_labels, item_texts=texts
+        model = RECOMMENDERS[name](**seg_opts) if name == "segment_popular" else RECOMMENDERS[name]()
+        model.fit(
+            parts.train,
+            item_ids=item_ids,
+            item_vectors=item_vectors,
+            segment_labels=ours_labels,
+            item_texts=item_texts,
         )
         fit_seconds = time.perf_counter() - start
         recs = model.recommend(eval_users, top_k, with_reasons=False)
@@ -180,17 +230,14 @@ def evaluate_dataset(
         results[name] = {**metrics, "fit_seconds": fit_seconds}
     # 4. segmentations' predictive power (same K everywhere)
     report(0.8, "Comparing segmentations")
-    tfidf_vectors = make_embedder("tfidf").embed(texts)
-    tfidf_profiles = build_profiles(parts.train, item_ids, tfidf_vectors, **profile_opts)
-    tfidf = segment_users(tfidf_profiles.vectors, method="kmeans", k=k, seed=seed, stability_runs=0)
-    segmentations = {
-        "ours": ours_labels,
-        "rfm_kmeans": rfm_segments(parts.train, k=k, seed=seed),
-        "tfidf": pd.Series(tfidf.labels, index=tfidf_profiles.user_ids.astype(str)),
-        "random": random_segments(ours_labels, seed=seed),
-        "single": single_segment(ours_labels.index),
-    }
-    power = segment_power(parts, segmentations, item_ids=item_ids, top_k=top_k)
+    segmentations = {"ours": ours_labels, "rfm_kmeans": rfm_segments(parts.train, k=k, seed=seed)}
+    if tfidf_vectors is not None:
+        tfidf_profiles = build_profiles(parts.train, item_ids, tfidf_vectors, **profile_opts)
+        tfidf = segment_users(tfidf_profiles.vectors, method="kmeans", k=k, seed=seed, stability_runs=0)
+        segmentations["tfidf"] = pd.Series(tfidf.labels, index=tfidf_profiles.user_ids.astype(str))
+    segmentations["random"] = random_segments(ours_labels, seed=seed)
+    segmentations["single"] = single_segment(ours_labels.index)
+    power = segment_power(parts, segmentations, item_ids=item_ids, top_k=top_k, segment_options=seg_opts)
     report(1.0, "Done")
     info = {
         **parts.info,
@@ -201,6 +248,7 @@ def evaluate_dataset(
         "skipped_users": len(users) - len(eval_users),
         "cold_users": int(cold),
         "n_items": len(item_ids),
+        "half_life_days": cfg.half_life_days,
     }
     return EvaluationResult(results, power, info, top_k=top_k)
 

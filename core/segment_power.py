@@ -9,6 +9,7 @@ A segmentation is a `pd.Series` user_id -> segment id (int >= 0). Builders for t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,11 +66,10 @@ def segment_power(
     *,
     item_ids: Sequence[str] | np.ndarray,
     top_k: int = 10,
-    lift: float = 0.25,
-    half_life_days: float | None = 60.0,
+    segment_options: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, float]]:
     """name -> {"hr@K", "ndcg@K", "n_segments", "n_users"}: segment_popular fitted on `split.train`
-    with each segmentation, ranked over the full catalogue for every test user (train items masked).
+    with each segmentation (and `segment_options`: lift, half_life_days, ...), ranked over the full catalogue for every test user (train items masked).
     """
     users = sorted(set(split.test["user_id"].astype(str)))
     relevant = relevant_items(split.test, split.train, users)
@@ -77,7 +77,7 @@ def segment_power(
     relevant = [r for r in relevant if r]
     out: dict[str, dict[str, float]] = {}
     for name, labels in segmentations.items():
-        model = SegmentPopularRecommender(lift=lift, half_life_days=half_life_days)
+        model = SegmentPopularRecommender(**(segment_options or {}))
         model.fit(split.train, item_ids=item_ids, segment_labels=labels)
         recs = model.recommend(keep, top_k, with_reasons=False)
         scores = ranking_metrics(recs.item_ids, relevant, k=top_k)

@@ -123,7 +123,9 @@ class HybridRecommender(Recommender):
         for combo in itertools.product(grid, repeat=len(names)):
             if abs(sum(combo) - 1.0) > 1e-6:
                 continue
-            blend = sum(w * parts[c] for w, c in zip(combo, names, strict=True))
+            blend = np.zeros_like(parts[names[0]])
+            for w, c in zip(combo, names, strict=True):
+                blend += w * parts[c]
             ranked = _top_items(blend, seen, seen_rows, model.item_ids_, 10)
             score = ranking_metrics(ranked, relevant, k=10)["ndcg@10"]
             if score > best + 1e-12:
@@ -132,9 +134,10 @@ class HybridRecommender(Recommender):
         return best_w
 
     def _score(self, rows: np.ndarray) -> np.ndarray:
-        return sum(
-            w * _standardise(self.models_[c], rows) for c, w in self.weights_.items() if c in self.models_
-        )
+        total = np.zeros((len(rows), len(self.item_ids_)))
+        for c, model in self.models_.items():
+            total += self.weights_[c] * _standardise(model, rows)
+        return total
 
     def _cold_scores(self) -> np.ndarray:
         return (

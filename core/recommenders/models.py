@@ -63,8 +63,9 @@ class ItemKNNRecommender(Recommender):
 class SegmentPopularRecommender(Recommender):
     """Items most engaged with by the user's segment, recency-decayed and lift-aware.
 
-    With c_k(i) the decayed engagement of segment k's members with item i (each user's row
-    normalised to sum 1 when `user_normalise`) and p(i) the global share,
+    With c_k(i) the decayed engagement of segment k's members with item i (each user's row divided
+    by its total ** `user_norm`: 1 = every user counts the same, 0 = heavy buyers count more) and
+    p(i) the global share,
         p_k(i) = (c_k(i) + m p(i)) / (C_k + m)            (shrunk towards global; m = `shrinkage`)
         score  = (1 + lift) log p_k(i) - lift log p(i)     (lift = 0: segment popularity; 1: pure lift)
     Users without a segment (or cold users) get global popularity.
@@ -79,18 +80,19 @@ class SegmentPopularRecommender(Recommender):
         lift: float = 0.25,
         half_life_days: float | None = 60.0,
         shrinkage: float = 5.0,
-        user_normalise: bool = True,
+        user_norm: float = 1.0,
     ) -> None:
         self.lift = lift
         self.half_life_days = half_life_days
         self.shrinkage = shrinkage
-        self.user_normalise = user_normalise
+        self.user_norm = user_norm
 
     def _fit(self, train_events: pd.DataFrame, *, profiles: UserProfiles | None) -> None:
         decayed = build_interactions(train_events, self.item_ids_, half_life_days=self.half_life_days).weights
-        if self.user_normalise:
+        if self.user_norm:
             totals = np.asarray(decayed.sum(axis=1)).ravel()
-            decayed = sparse.diags(np.where(totals > 0, 1.0 / np.maximum(totals, 1e-300), 0.0)) @ decayed
+            scale = np.where(totals > 0, np.maximum(totals, 1e-300) ** -self.user_norm, 0.0)
+            decayed = sparse.diags(scale) @ decayed
         labels = self.segment_of_user_
         k = max(int(labels.max()) + 1, 1) if len(labels) else 1
         member = labels >= 0
@@ -141,6 +143,7 @@ class ContentRecommender(Recommender):
         )
 
     def _score(self, rows: np.ndarray) -> np.ndarray:
+        assert self.item_vectors_ is not None
         return (self.user_vectors_[rows] @ self.item_vectors_.T).astype(np.float64)
 
     def _reason(self, row: int, item: int) -> str:
