@@ -66,7 +66,7 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
     revenue = profile.revenue or {}
     cols[5].metric(
         t("metric.revenue_per_user"),
-        f"{revenue['revenue_per_user']:,.2f}" if "revenue_per_user" in revenue else "—",
+        _money(revenue["revenue_per_user"]) if "revenue_per_user" in revenue else "—",
     )
 
     left, right = st.columns(2)
@@ -91,7 +91,7 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
             for col, (name, value) in zip(rc, list(revenue.items())[:4], strict=False):
                 col.metric(
                     t(f"revenue.{name}") if f"revenue.{name}" in _REVENUE_KEYS else escape_md(name),
-                    f"{value:,.2f}",
+                    _money(value),
                 )
 
     st.markdown(f"**{t('prof.top_items')}**")
@@ -128,6 +128,14 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
 
 
 _REVENUE_KEYS = {"revenue.revenue", "revenue.orders", "revenue.revenue_per_user", "revenue.avg_order_value"}
+
+
+def _money(value: float) -> str:
+    """Compact so a metric never truncates: 27,234 -> 27.2k."""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:,.1f}{suffix}"
+    return f"{value:,.2f}"
 
 
 def compare_view(analysis, options: dict[int, str]) -> None:

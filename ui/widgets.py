@@ -132,9 +132,9 @@ def segment_label(analysis: Analysis, segment_id: int) -> str:
 
 
 def segment_options(analysis: Analysis) -> dict[int, str]:
-    """segment id -> "#id name" for select boxes (names escaped: options render Markdown)."""
+    """segment id -> "#id name" for select boxes (their options are plain text, so no escaping)."""
     return {
-        s.segment_id: f"#{s.segment_id} {escape_md(segment_label(analysis, s.segment_id), max_len=60)}"
+        s.segment_id: f"#{s.segment_id} {segment_label(analysis, s.segment_id)[:60]}"
         for s in analysis.segments
     }
 
