@@ -88,21 +88,22 @@ def _add_ingest(sub: Any) -> None:
 
 
 # Subcommand -> (parser builder, handler). Later commands (analyze, evaluate, assign) register here.
-def _add_analyze(sub: Any) -> None:
-    from core.commands import add_analyze
+def _lazy(name: str) -> Any:
+    """A parser builder or handler from core.commands, imported only when used (keeps --help fast)."""
 
-    add_analyze(sub)
+    def call(arg: Any) -> Any:
+        import core.commands
 
+        return getattr(core.commands, name)(arg)
 
-def _run_analyze(args: argparse.Namespace) -> int:
-    from core.commands import run_analyze
-
-    return run_analyze(args)
+    return call
 
 
 COMMANDS: dict[str, tuple[Callable[[Any], None], Handler]] = {
     "ingest": (_add_ingest, cmd_ingest),
-    "analyze": (_add_analyze, _run_analyze),
+    "analyze": (_lazy("add_analyze"), _lazy("run_analyze")),
+    "evaluate": (_lazy("add_evaluate"), _lazy("run_evaluate")),
+    "assign": (_lazy("add_assign"), _lazy("run_assign")),
 }
 
 

@@ -131,13 +131,13 @@ def run_analyze(args: argparse.Namespace) -> int:
     )
     analysis = run_analysis(dataset, config, progress=progress)
     started = time.perf_counter()
-    written = write_core_outputs(analysis, args.out)
     privacy = PrivacySettings(pseudonymize=args.pseudonymize, min_segment_size=args.min_segment_size)
-    written.update(write_all(analysis, args.out, privacy=privacy))
+    if args.pseudonymize:
+        privacy, _ = privacy.resolved()  # one key for every file of this run
+    written = write_all(analysis, args.out, privacy=privacy)
     analysis.timings["export"] = round(time.perf_counter() - started, 3)
+    written.update(write_core_outputs(analysis, args.out, privacy=privacy))
     progress.done()
-    # The summary is written again so that its timings include the export.
-    write_core_outputs(analysis, args.out)
     print(f"{len(analysis.profiles):,} users in {analysis.segmentation.k} segments (run {analysis.run_id}):")
     for segment in analysis.segments:
         print(f"  {segment.segment_id:>3}  {segment.share:6.1%}  {segment.size:>7,}  {segment.name}")
@@ -145,3 +145,43 @@ def run_analyze(args: argparse.Namespace) -> int:
         print(f"agreement with label: ARI {analysis.quality['ari']:.3f}, NMI {analysis.quality['nmi']:.3f}")
     print(f"wrote {', '.join(sorted(p.name for p in written.values()))} to {args.out}")
     return 0
+
+
+def add_assign(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "assign", help="assign new users to the segments of a saved project bundle"
+    )
+    parser.add_argument("bundle", type=Path, help="bundle.zip written by analyze or the Export page")
+    parser.add_argument("events", type=Path, help="new users' events (same format as for analyze)")
+    parser.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    parser.add_argument("--pseudonymize", action="store_true", help="replace user ids by HMAC pseudonyms")
+
+
+def run_assign(args: argparse.Namespace) -> int:
+    from core.assign import cli_assign
+    from core.privacy import PrivacySettings
+
+    privacy = PrivacySettings(pseudonymize=args.pseudonymize) if args.pseudonymize else None
+    result = cli_assign(args.bundle, args.events, args.out, privacy=privacy)
+    print(f"assigned {result['users']:,} users -> {result['out']}")
+    for name, count in result["per_segment"].items():
+        print(f"  {count:>7,}  {name}")
+    return 0
+
+
+def add_evaluate(subparsers) -> None:
+    from core.evaluation import add_evaluate_arguments
+
+    parser = subparsers.add_parser("evaluate", help="offline evaluation of recommenders and segmentations")
+    add_evaluate_arguments(parser)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from core.evaluation import cli_evaluate
+
+    progress = ConsoleProgress()
+    args.progress = progress
+    code = cli_evaluate(args)
+    progress.done()
+    print(f"wrote evaluation.json and evaluation.md to {args.out}")
+    return code

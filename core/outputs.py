@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from core.insights import SegmentProfile
     from core.pipeline import Analysis
+    from core.privacy import PrivacySettings
 
 
 def _plain(value: Any) -> Any:
@@ -33,7 +35,7 @@ def write_json(data: Any, path: Path) -> Path:
     return path
 
 
-def segment_dictionary(analysis: Analysis) -> list[dict[str, Any]]:
+def segment_dictionary(segments: list[SegmentProfile]) -> list[dict[str, Any]]:
     """One entry per segment: what a marketer reads about it."""
     return [
         {
@@ -53,7 +55,7 @@ def segment_dictionary(analysis: Analysis) -> list[dict[str, Any]]:
             "stability": s.stability,
             "representative_users": s.representative_users,
         }
-        for s in analysis.segments
+        for s in segments
     ]
 
 
@@ -91,16 +93,23 @@ def summary(analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def write_core_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
-    """segments.csv, segments.json, summary.json and ingest_report.json into out_dir."""
-    from core.export import neutralize_frame
+def write_core_outputs(
+    analysis: Analysis, out_dir: Path, *, privacy: PrivacySettings | None = None
+) -> dict[str, Path]:
+    """segments.csv, segments.json, summary.json and ingest_report.json into out_dir.
 
+    segments.csv and segments.json go through the same privacy view as every other export
+    (pseudonyms, minimum segment size, formula neutralisation).
+    """
+    from core.export import build_view, neutralize_frame
+
+    view = build_view(analysis, privacy=privacy)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    members = neutralize_frame(analysis.members())
+    columns = ["user_id", "segment_id", "segment_name", "confidence", "x", "y"]
     written["segments.csv"] = out_dir / "segments.csv"
-    members.to_csv(written["segments.csv"], index=False, encoding="utf-8-sig")
-    written["segments.json"] = write_json(segment_dictionary(analysis), out_dir / "segments.json")
+    neutralize_frame(view.members[columns]).to_csv(written["segments.csv"], index=False, encoding="utf-8-sig")
+    written["segments.json"] = write_json(segment_dictionary(view.segments), out_dir / "segments.json")
     written["summary.json"] = write_json(summary(analysis), out_dir / "summary.json")
     written["ingest_report.json"] = write_json(
         analysis.dataset.report.to_dict(), out_dir / "ingest_report.json"
