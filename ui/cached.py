@@ -115,10 +115,6 @@ def has(bucket: str, key: str) -> bool:
     return key in _bucket(bucket)
 
 
-def clear_session_cache() -> None:
-    state.put(state.CACHE, {})
-
-
 # --- models ---------------------------------------------------------------------------------
 @st.cache_resource(max_entries=2, show_spinner=False)
 def shared_embedder(model: str | None, device: str = "auto", backend: str = "auto") -> Any:
