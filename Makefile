@@ -3,7 +3,6 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PORT      ?= 8501
-CHROMIUM  := /usr/bin/chromium
 export PYTHONHASHSEED := 0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -23,11 +22,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: install
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-## Debian's chromium for the real-browser tests (Playwright cannot download browsers here).
+## Debian's chromium and CJK/emoji fonts for the real-browser tests (Playwright cannot download browsers here).
+BROWSER_PKGS := chromium fonts-noto-cjk fonts-noto-color-emoji
 browser-deps:
-	@if [ ! -x $(CHROMIUM) ]; then \
-	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing: run 'sudo apt-get install -y chromium' (browser tests will be skipped)"; fi; \
+	@if ! dpkg -s $(BROWSER_PKGS) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PKGS) >/dev/null; \
+	  else echo "missing: sudo apt-get install -y $(BROWSER_PKGS) (browser tests will be skipped)"; fi; \
 	fi
 
 lint: install
@@ -51,7 +51,7 @@ bench: install
 	$(PY) bench/run_all.py
 
 screenshots: install browser-deps
-	$(PY) bench/screenshots.py
+	$(PY) tools/screenshots.py
 
 sample-data: install
 	$(PY) sample_data/generate.py

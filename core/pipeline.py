@@ -229,9 +229,14 @@ def segment_and_describe(
     warnings: list[str] = []
 
     # 1. K: given, or advised.
+    # The advice and the map depend only on the profiles and the seed: a re-run on the same
+    # profiles (another K or method) reuses them, so it answers in about a second.
+    same_profiles = previous is not None and previous.profiles is prepared.profiles
     with _timed(timings, "k_advice"):
         report(0.0, "Choosing the number of segments")
         k, advice = _choose_k(vectors, config, scaled(report, 0.0, 0.3))
+        if advice is None and same_profiles and previous is not None and previous.config.seed == config.seed:
+            advice = previous.k_advice
 
     # 2. Segments, with ids matched to the previous run so names survive.
     with _timed(timings, "segment"):
@@ -247,9 +252,24 @@ def segment_and_describe(
     # 3. Map.
     with _timed(timings, "projection"):
         report(0.45, "Drawing the map")
-        projection = project(vectors, dims=2, method=config.projection, seed=config.seed)
-        coords3d = None
-        if config.projection_3d:
+        reuse_map = (
+            same_profiles
+            and previous is not None
+            and (previous.config.projection, previous.config.seed) == (config.projection, config.seed)
+        )
+        if reuse_map and previous is not None:
+            coords, projection_info = previous.coords, dict(previous.projection_info)
+            coords3d = previous.coords3d
+        else:
+            projection = project(vectors, dims=2, method=config.projection, seed=config.seed)
+            coords = projection.coords
+            projection_info = {
+                "method": projection.method,
+                "sampled": projection.sampled,
+                "n_fit": projection.n_fit,
+            }
+            coords3d = None
+        if config.projection_3d and coords3d is None:
             coords3d = project(vectors, dims=3, method=config.projection, seed=config.seed).coords
 
     # 4. Quality and agreement with a known label.
@@ -286,13 +306,9 @@ def segment_and_describe(
         profiles=prepared.profiles,
         segmentation=segmentation,
         k_advice=advice,
-        coords=projection.coords,
+        coords=coords,
         coords3d=coords3d,
-        projection_info={
-            "method": projection.method,
-            "sampled": projection.sampled,
-            "n_fit": projection.n_fit,
-        },
+        projection_info=projection_info,
         segments=segments,
         quality=quality,
         timings=timings,
