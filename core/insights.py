@@ -123,6 +123,7 @@ def describe_segments(
     item_ids: Sequence[str] | np.ndarray,
     item_vectors: np.ndarray,
     embed: Any = None,
+    embedder: Any = None,
     n_keywords: int = 10,
     min_keyword_users: int = 3,
     llm: LLMConfig | None | bool = None,
@@ -133,14 +134,18 @@ def describe_segments(
     item_ids (n_items,) / item_vectors (n_items, dim): the embedded items (for central items).
     embed: callable texts -> (n, dim) or an Embedder of the same model as the profiles; it re-ranks
     keywords and scores unrated review text. Without it keywords stay c-TF-IDF and text sentiment
-    falls back to lexicons. llm: None reads the LLM namer from the environment, False disables it.
+    falls back to lexicons (`embedder` is an alias of `embed`). llm: None reads the LLM namer from
+    the environment, False disables it.
     """
+    embed = embed if embed is not None else embedder
     labels = np.asarray(segmentation.labels, dtype=np.int64)
     if len(labels) != len(profiles.user_ids):
         raise AnalysisError(
             "The segmentation does not match the user profiles.", "分群结果与用户画像的数量不一致。"
         )
     embed_fn = embed.embed if hasattr(embed, "embed") else embed
+    # A TF-IDF embedder refits on whatever it embeds: its term vectors would not share the centroids' space.
+    term_embed = None if str(getattr(embed, "model_id", "")).startswith("tfidf") else embed_fn
     k, n_users = int(segmentation.k), len(labels)
     report = scaled(progress, 0.0, 1.0)
     # 1. Members' events, items and the term index (each unique text tokenised once).
@@ -149,12 +154,12 @@ def describe_segments(
     # 2. Keywords: c-TF-IDF, privacy floor, re-ranked toward the centroid.
     report(0.3, "Finding keywords")
     keywords = segment_keywords(
-        members.index, labels, k, centroids=segmentation.centroids, embed=embed_fn,
+        members.index, labels, k, centroids=segmentation.centroids, embed=term_embed,
         n_keywords=n_keywords, min_keyword_users=min_keyword_users,
     )  # fmt: skip
     # 3. Sentiment, items, composition, revenue.
     report(0.6, "Scoring sentiment")
-    sentiment = _segment_sentiment(members.events, labels, k, embed)
+    sentiment = _segment_sentiment(members.events, labels, k, None if term_embed is None else embed)
     report(0.8, "Items, composition and revenue")
     text = dataset.items.drop_duplicates("item_id").set_index("item_id")["text"].astype(str).to_dict()
     items = stats.top_items_with_lift(
