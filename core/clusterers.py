@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from core.errors import ConfigError
+
 MINIBATCH_THRESHOLD = 50_000  # users above which k-means switches to MiniBatchKMeans
 TREE_MAX_USERS = 3_000  # Ward's linkage is O(n^2) in memory: above this the tree is built on a sample
 HDBSCAN_MAX_USERS = 20_000  # above this HDBSCAN runs on a sample, the rest go to the nearest centroid
@@ -81,13 +83,19 @@ def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
 
 
+def _required(k: int | None) -> int:
+    if k is None or k < 1:
+        raise ConfigError("This method needs a number of segments K.", "该方法需要指定分群数 K。")
+    return k
+
+
 # 1. The methods --------------------------------------------------------------------------------
 
 
 def kmeans(x: np.ndarray, k: int | None, seed: int, *, n_init: int = 4) -> tuple[np.ndarray, list[str], dict]:
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    assert k is not None
+    k = _required(k)
     if len(x) > MINIBATCH_THRESHOLD:
         model: Any = MiniBatchKMeans(
             n_clusters=k, init="k-means++", n_init=min(n_init, 3), batch_size=4096, random_state=seed
@@ -109,7 +117,7 @@ def kmeans(x: np.ndarray, k: int | None, seed: int, *, n_init: int = 4) -> tuple
 def agglomerative(x: np.ndarray, k: int | None, seed: int) -> tuple[np.ndarray, list[str], dict]:
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    assert k is not None
+    k = _required(k)
     rows = sample_rows(len(x), TREE_MAX_USERS, seed)
     tree = linkage(x[rows].astype(np.float64), method="ward")
     tree_labels = compact(fcluster(tree, t=k, criterion="maxclust") - 1)

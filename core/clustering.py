@@ -71,7 +71,7 @@ class KAdvice:
     silhouette_sample: int | None = None  # users sampled for the silhouette (None = all)
 
 
-# 2. The orchestrator ---------------------------------------------------------------------------
+# The orchestrator ------------------------------------------------------------------------------
 
 
 def _validate(vectors: np.ndarray, method: str, k: int | None) -> np.ndarray:

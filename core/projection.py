@@ -144,6 +144,7 @@ def project(
 
     # 2. Seeded sample for the UMAP fit when there are many users.
     fit_rows = np.arange(len(x))
+    max_fit = max(max_fit, UMAP_MIN_USERS)
     if len(x) > max_fit:
         fit_rows = np.sort(np.random.default_rng(seed).choice(len(x), max_fit, replace=False))
     sampled = len(fit_rows) < len(x)
