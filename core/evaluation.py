@@ -207,11 +207,17 @@ def evaluate_split(
     for i, name in enumerate(recommenders):
         report(0.15 + 0.65 * i / len(recommenders), f"Fitting {name}")
         start = time.perf_counter()
-        model = RECOMMENDERS[name](**seg_opts) if name == "segment_popular" else RECOMMENDERS[name]()
+        if name == "segment_popular":
+            model = RECOMMENDERS[name](**seg_opts)
+        elif name == "hybrid":
+            model = RECOMMENDERS[name](component_options={"segment_popular": seg_opts})
+        else:
+            model = RECOMMENDERS[name]()
         model.fit(
             parts.train,
             item_ids=item_ids,
             item_vectors=item_vectors,
+            profiles=profiles,
             segment_labels=ours_labels,
             item_texts=item_texts,
         )

@@ -30,7 +30,8 @@ class HybridRecommender(Recommender):
 
     With `weights=None` the weights are chosen on a grid (step `grid_step`, summing to 1) by NDCG@10
     on a validation split carved from the training events (each user's last `val_size` events, or a
-    seeded random hold-out without timestamps); the test period is never looked at. `weights_`
+    seeded random hold-out without timestamps); the test period is never looked at.
+    `component_options` passes settings to a component, e.g. {"segment_popular": {"lift": 0.1}}. `weights_`
     and `validation_` record the choice.
     """
 
@@ -42,6 +43,7 @@ class HybridRecommender(Recommender):
         *,
         components: Sequence[str] = ("segment_popular", "item_knn", "content"),
         weights: dict[str, float] | None = None,
+        component_options: dict[str, dict[str, Any]] | None = None,
         val_size: int = 3,
         grid_step: float = 0.1,
         max_val_users: int = 1500,
@@ -49,6 +51,7 @@ class HybridRecommender(Recommender):
     ) -> None:
         self.components = components
         self.weights = weights
+        self.component_options = component_options  # name -> keyword options of that component
         self.val_size = val_size
         self.grid_step = grid_step
         self.max_val_users = max_val_users
@@ -91,6 +94,9 @@ class HybridRecommender(Recommender):
             if self.weights_.get(c, 0) > 0
         }
 
+    def _component(self, name: str) -> Recommender:
+        return COMPONENTS[name](**(self.component_options or {}).get(name, {}))
+
     def _tune(self, train_events: pd.DataFrame, names: list[str]) -> dict[str, float]:
         """Grid-search the blend on (train minus each user's last val_size events) -> those events."""
         has_time = "timestamp" in train_events and train_events["timestamp"].notna().all()
@@ -114,7 +120,7 @@ class HybridRecommender(Recommender):
             )
         parts = {}
         for c in names:
-            model = COMPONENTS[c]().fit(val.train, **kwargs)
+            model = self._component(c).fit(val.train, **kwargs)
             rows = pd.Index(model.interactions_.user_ids).get_indexer(users)
             parts[c] = _standardise(model, rows)
         seen, seen_rows = model.interactions_.seen, rows  # every component saw the same val.train

@@ -150,3 +150,38 @@ def test_markdown_states_seed_and_split(toy_result):
 def test_taste_segments_predict_better_than_one_segment(toy_result):
     seg = toy_result.segmentations
     assert seg["ours"]["ndcg@10"] > seg["single"]["ndcg@10"]
+
+
+def test_cli_evaluate_writes_json_and_markdown(tmp_path, monkeypatch):
+    import argparse
+
+    import core.embedding
+    from core.evaluation import add_evaluate_arguments, cli_evaluate
+
+    real = core.embedding.make_embedder
+    monkeypatch.setattr(
+        core.embedding, "make_embedder", lambda name=None, **kw: real(name, **kw) if name else FixedEmbedder()
+    )
+    events = toy_events(n_users=20, per_user=4)
+    events[["user_id", "item_id", "event_type", "timestamp"]].to_csv(tmp_path / "events.csv", index=False)
+    pd.DataFrame({"item_id": ITEMS, "text": [f"item {j}" for j in range(8)]}).to_csv(
+        tmp_path / "items.csv", index=False
+    )
+    parser = argparse.ArgumentParser()
+    add_evaluate_arguments(parser)
+    args = parser.parse_args(
+        [str(tmp_path / "events.csv"), "--items", str(tmp_path / "items.csv"), "--test-size", "1"]
+        + ["--segments", "2", "--seed", "3", "--out", str(tmp_path / "out")]
+    )
+    assert cli_evaluate(args) == 0
+    out = json.loads((tmp_path / "out" / "evaluation.json").read_text())
+    assert set(out["recommenders"]) == {
+        "popular",
+        "item_knn",
+        "segment_popular",
+        "content",
+        "logistic",
+        "hybrid",
+    }
+    assert out["split"]["seed"] == 3
+    assert "seed 3" in (tmp_path / "out" / "evaluation.md").read_text()
