@@ -24,6 +24,20 @@ HDBSCAN_MIN_SAMPLES = 10  # "dense" neighbourhood; the default (min_cluster_size
 Clusterer = Callable[[np.ndarray, int | None, int], "tuple[np.ndarray, list[str], dict[str, Any]]"]
 
 
+def single_threaded() -> Any:
+    """Context limiting BLAS and OpenMP to one thread.
+
+    The fits here are small and many; on a busy machine threads oversubscribe the cores and k-means
+    runs 10x slower. scikit-learn's OpenMP runtime is loaded first: threadpoolctl can only limit
+    libraries that are already loaded.
+    """
+    import sklearn.cluster
+    import sklearn.metrics  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
 def normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero). (n, dim) -> (n, dim) float32."""
     x = np.asarray(vectors, dtype=np.float32)

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from core.clusterers import CLUSTERER_LABELS, CLUSTERERS, finalise, kmeans, nearest, normalise
+from core.clusterers import (
+    CLUSTERER_LABELS,
+    CLUSTERERS,
+    finalise,
+    kmeans,
+    nearest,
+    normalise,
+    single_threaded,
+)
 from core.errors import ConfigError
 from core.progress import Progress, no_progress, scaled
 from core.stability import SegmentMatch, match_segments, relabel, segment_stability, who_moved
@@ -113,11 +121,8 @@ def segment_users(
     and, with `assign_outliers` (default), joins the nearest segment; otherwise it keeps label -1.
     `stability_runs` re-runs (0 = skip) give `stability` per segment, see `core.stability`.
     """
-    from threadpoolctl import threadpool_limits
-
     x = _validate(vectors, method, k)
-    # One BLAS/OpenMP thread: the fits are small and many, and threads oversubscribe a busy machine.
-    with threadpool_limits(limits=1):
+    with single_threaded():
         return _segment(x, method, k, seed, stability_runs, assign_outliers, progress or no_progress)
 
 
@@ -130,8 +135,9 @@ def _segment(
     raw, notes, extras = fit(x, k, seed)
     if not (raw >= 0).any():
         raise ConfigError(
-            "HDBSCAN found no dense segment in these users; try k-means or a smaller K.",
-            "HDBSCAN 未找到任何密集分群；请改用 K-means 或更小的 K。",
+            "HDBSCAN found no dense, separated group: these users form one continuous cloud. "
+            "Use k-means or agglomerative instead.",
+            "HDBSCAN 未找到密度分离的群组：这些用户构成一个连续的整体。请改用 K-means 或层次聚类。",
         )
 
     # 2. Centroids from the partition, then the final nearest-centroid pass (assign == labels).

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from core.clusterers import normalise
+from core.clusterers import normalise, single_threaded
 from core.clustering import KAdvice
 from core.errors import ConfigError
 from core.progress import Progress, no_progress
@@ -138,10 +138,7 @@ def advise_k(
     sil_rows = np.arange(len(fit_x))
     if len(fit_x) > SILHOUETTE_MAX_USERS:
         sil_rows = np.sort(rng.choice(len(fit_x), SILHOUETTE_MAX_USERS, replace=False))
-    # Many small fits and products: one thread avoids OpenMP/BLAS start-up and oversubscription.
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
+    with single_threaded():  # many small fits: see core.clusterers.single_threaded
         sil_x = fit_x[sil_rows]
         distances = np.clip(1.0 - (sil_x @ sil_x.T).astype(np.float64), 0.0, 2.0)  # cosine, once for all K
         np.fill_diagonal(distances, 0.0)
