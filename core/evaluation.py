@@ -207,12 +207,11 @@ def evaluate_split(
     for i, name in enumerate(recommenders):
         report(0.15 + 0.65 * i / len(recommenders), f"Fitting {name}")
         start = time.perf_counter()
-        if name == "segment_popular":
-            model = RECOMMENDERS[name](**seg_opts)
-        elif name == "hybrid":
-            model = RECOMMENDERS[name](component_options={"segment_popular": seg_opts})
-        else:
-            model = RECOMMENDERS[name]()
+        options: dict[str, Any] = {
+            "segment_popular": seg_opts,
+            "hybrid": {"component_options": {"segment_popular": seg_opts}},
+        }.get(name, {})
+        model = RECOMMENDERS[name](**options)
         model.fit(
             parts.train,
             item_ids=item_ids,

@@ -153,10 +153,14 @@ class HybridRecommender(Recommender):
         )
 
     def _reason(self, row: int, item: int) -> str:
-        best = max(
-            self.models_,
-            key=lambda c: self.weights_[c] * float(_standardise(self.models_[c], np.array([row]))[0, item]),
-        )
+        """The reason of the component that contributes most to this item's blended score."""
+        cached = getattr(self, "_row_parts", None)
+        if cached is None or cached[0] != row:
+            parts = {
+                c: self.weights_[c] * _standardise(m, np.array([row]))[0] for c, m in self.models_.items()
+            }
+            self._row_parts = cached = (row, parts)
+        best = max(cached[1], key=lambda c: float(cached[1][c][item]))
         return self.models_[best]._reason(row, item)
 
 
