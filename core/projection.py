@@ -127,8 +127,14 @@ def project(
     distance-weighted mean of its 15 nearest fitted users (`sampled=True`). Fewer than 16 users
     fall back to PCA, with a note.
     """
-    report = progress or no_progress
+    from core.clusterers import single_threaded
+
     x = _validate(vectors, dims, method)
+    with single_threaded():  # PCA and the neighbour search oversubscribe a busy machine otherwise
+        return _project(x, dims, method, seed, max_fit, progress or no_progress)
+
+
+def _project(x: np.ndarray, dims: int, method: str, seed: int, max_fit: int, report: Progress) -> Projection:
     if method == "pca":
         report(0.0, "PCA map")
         coords = _pca(x, dims, seed)
