@@ -23,6 +23,7 @@ ADVISOR_MAX_USERS = 10_000  # users the advisor fits on (seeded sample above thi
 ADVISOR_DIMS = 64  # k-means runs on a PCA reduction (metrics stay in the full space): ~6x faster
 SILHOUETTE_MAX_USERS = 3_000  # users in the silhouette (an O(n^2) statistic)
 STABILITY_RUNS = 3  # re-runs per K
+WEAK_SILHOUETTE = 0.25  # below this the reason says that segments overlap (typical of real profiles)
 
 
 def _kmeans(x: np.ndarray, k: int, seed: int, n_init: int) -> np.ndarray:
@@ -91,6 +92,8 @@ def _recommend(table: pd.DataFrame, min_share: float, min_stability: float) -> t
         if len(candidates):
             best = candidates.loc[candidates["silhouette"].idxmax()]
             k = int(best["k"])
+            if best["silhouette"] < WEAK_SILHOUETTE:
+                caveat += "; all silhouettes are low, so segments overlap and K is a choice of granularity"
             reason = (
                 f"K={k}: highest silhouette ({best['silhouette']:.2f}) {scope}"
                 f" (stability {best['stability']:.2f}, smallest segment {best['min_share']:.1%}){caveat}."

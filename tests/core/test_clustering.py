@@ -205,3 +205,10 @@ def test_advisor_respects_the_minimum_segment_share():
 def test_advisor_rejects_a_range_with_no_usable_k():
     with pytest.raises(ConfigError):
         advise_k(np.eye(3, dtype=np.float32), k_range=range(5, 8))
+
+
+def test_advisor_says_when_segments_overlap():
+    noise = np.random.default_rng(5).normal(size=(400, 32)).astype(np.float32)
+    assert "overlap" in advise_k(noise, k_range=range(2, 6)).reason
+    clear, _ = planted(k=4, per=100, dim=32, seed=6)
+    assert "overlap" not in advise_k(clear, k_range=range(2, 6)).reason
