@@ -15,6 +15,7 @@ import numpy as np
 from core.errors import ConfigError
 
 MINIBATCH_THRESHOLD = 50_000  # users above which k-means switches to MiniBatchKMeans
+MINIBATCH_INIT_USERS = 10_000  # MiniBatchKMeans starts from full k-means on a sample this size
 TREE_MAX_USERS = 3_000  # Ward's linkage is O(n^2) in memory: above this the tree is built on a sample
 HDBSCAN_MAX_USERS = 20_000  # above this HDBSCAN runs on a sample, the rest go to the nearest centroid
 HDBSCAN_DIMS = 15  # HDBSCAN works on a PCA reduction: density is meaningless in 384 dimensions
@@ -111,10 +112,16 @@ def kmeans(x: np.ndarray, k: int | None, seed: int, *, n_init: int = 4) -> tuple
 
     k = _required(k)
     if len(x) > MINIBATCH_THRESHOLD:
+        # k-means++ with several inits on a seeded sample, then mini-batches over everyone: plain
+        # MiniBatchKMeans inits on small batches and can merge two real segments.
+        rows = sample_rows(len(x), MINIBATCH_INIT_USERS, seed)
+        start = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed).fit(x[rows])
         model: Any = MiniBatchKMeans(
-            n_clusters=k, init="k-means++", n_init=min(n_init, 3), batch_size=4096, random_state=seed
+            n_clusters=k, init=start.cluster_centers_, n_init=1, batch_size=4096, random_state=seed
         )
-        notes = [f"MiniBatchKMeans: more than {MINIBATCH_THRESHOLD:,} users."]
+        notes = [
+            f"MiniBatchKMeans (initialised on {len(rows):,} users): more than {MINIBATCH_THRESHOLD:,} users."
+        ]
     else:
         model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
         notes = []

@@ -212,3 +212,15 @@ def test_advisor_says_when_segments_overlap():
     assert "overlap" in advise_k(noise, k_range=range(2, 6)).reason
     clear, _ = planted(k=4, per=100, dim=32, seed=6)
     assert "overlap" not in advise_k(clear, k_range=range(2, 6)).reason
+
+
+def test_large_populations_switch_to_minibatch_and_still_recover_personas(personas, monkeypatch):
+    import core.clusterers
+
+    monkeypatch.setattr(core.clusterers, "MINIBATCH_THRESHOLD", 500)
+    monkeypatch.setattr(core.clusterers, "MINIBATCH_INIT_USERS", 300)
+    x, truth = personas
+    seg = segment_users(x, k=5, stability_runs=2)
+    assert any("MiniBatch" in note for note in seg.notes)
+    assert label_agreement(seg.labels, truth)["ari"] >= 0.95
+    np.testing.assert_array_equal(assign(x, seg)[0], seg.labels)
