@@ -224,3 +224,9 @@ def test_large_populations_switch_to_minibatch_and_still_recover_personas(person
     assert any("MiniBatch" in note for note in seg.notes)
     assert label_agreement(seg.labels, truth)["ari"] >= 0.95
     np.testing.assert_array_equal(assign(x, seg)[0], seg.labels)
+
+
+def test_advisor_is_deterministic_for_a_seed():
+    x, _ = planted(k=4, per=80, dim=24, noise=0.9, seed=8)
+    first, second = advise_k(x, k_range=range(2, 7), seed=3), advise_k(x, k_range=range(2, 7), seed=3)
+    assert first.table.equals(second.table) and first.reason == second.reason
