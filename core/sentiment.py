@@ -30,6 +30,8 @@ NEUTRAL_BAND = 0.2  # |score| below this is neutral
 _HEAD_VERSION = "1"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NEGATORS = ("不", "没", "别", "未", "无")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*|\n+")
+MAX_SENTENCES = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,6 +225,27 @@ def fit_from_ratings(
     return train_head(embed, texts=[str(texts[i]) for i in keep], labels=labels)
 
 
+def split_sentences(text: str, *, max_sentences: int = MAX_SENTENCES) -> list[str]:
+    """The first `max_sentences` sentences of a text (English and Chinese end marks, line breaks)."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if len(p.strip()) > 2]
+    return parts[:max_sentences] or [text.strip()]
+
+
+def _sentence_mean_scores(texts: list[str], embed_fn: EmbedFn, head: SentimentHead) -> np.ndarray:
+    """(n,) mean of the head's scores over each text's sentences: one angry sentence in a long,
+    otherwise descriptive review is not averaged away inside a single embedding."""
+    sentences: list[str] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        parts = split_sentences(text)
+        sentences += parts
+        owner += [i] * len(parts)
+    unique, inverse = np.unique(np.array(sentences, dtype=object), return_inverse=True)
+    sentence_scores = head.scores(features(list(unique), embed_fn))[inverse]
+    counts = np.bincount(owner, minlength=len(texts))
+    return np.bincount(owner, weights=sentence_scores, minlength=len(texts)) / np.maximum(counts, 1)
+
+
 def score_sentiment(
     texts: Sequence[str],
     *,
@@ -234,7 +257,7 @@ def score_sentiment(
     """Sentiment of each text: (n,) float64 in [-1, 1], negative to positive.
 
     A finite rating (1-5) wins over the text. `embed` is a callable texts -> (n, dim) array or an
-    Embedder (default: the bundled model). `method="lexicon"` skips the model (VADER / Chinese lexicon).
+    Embedder (default: the bundled model); a text's score is the mean over its first 10 sentences. `method="lexicon"` skips the model (VADER / Chinese lexicon).
     Empty texts without a rating score 0.
     """
     texts = ["" if t is None else str(t) for t in texts]
@@ -256,7 +279,7 @@ def score_sentiment(
     elif method == "model":
         embed_fn = _as_embed_fn(embed)
         head = head or default_head(embed if embed is not None else embed_fn)
-        scores = head.scores(features(list(unique), embed_fn))
+        scores = _sentence_mean_scores(list(unique), embed_fn, head)
     else:
         raise AnalysisError(f"Unknown sentiment method {method!r}.", f"未知的情感分析方法 {method!r}。")
     out[np.array(todo)] = scores[inverse]
