@@ -169,7 +169,11 @@ def describe_segments(
     money = stats.revenue(members.events, labels, k)
     central = _central_items(np.asarray(item_ids, dtype=object), item_vectors, segmentation.centroids, text)
     # 4. Names from the distinguishing keywords (or the LLM, when configured).
-    examples = [[it["text"] for it in seg_items[:5]] for seg_items in items]
+    examples = [[it["text"] for it in seg_items[:3]] for seg_items in items]
+    if "review" in members.events:  # a few member reviews: untrusted text, delimited in the LLM prompt
+        reviews = members.events.loc[members.events["review"].fillna("").astype(str).str.strip() != ""]
+        for seg, group in reviews.groupby(labels[reviews["_uidx"].to_numpy()]):
+            examples[int(seg)] += group["review"].astype(str).head(2).tolist()
     names = name_segments(keywords, examples=examples, llm=llm)
     distance = np.asarray(segmentation.distance, dtype=np.float64)
     out = []

@@ -109,6 +109,16 @@ def test_composition_revenue_representatives_and_stability() -> None:
     assert (hikers.stability, coffee.stability) == (0.9, 0.8)
 
 
+def test_progress_runs_to_completion() -> None:
+    dataset, profiles, segmentation = _dataset()
+    seen: list[float] = []
+    describe_segments(
+        dataset, profiles, segmentation, item_ids=np.array(list(ITEMS)), item_vectors=np.zeros((6, 2)),
+        llm=False, progress=lambda fraction, message: seen.append(fraction),
+    )  # fmt: skip
+    assert seen == sorted(seen) and seen[-1] == 1.0
+
+
 def test_describe_does_not_mutate_its_inputs() -> None:
     dataset, profiles, segmentation = _dataset()
     before = dataset.events.copy()
