@@ -2,8 +2,11 @@
 
 The rule: among the K whose smallest segment holds at least `min_segment_share` of the users and
 whose stability (mean adjusted Rand index between k-means runs with other seeds on 80%
-subsamples) is at least `min_stability`, take the K with the highest cosine silhouette. When no K
-passes both, the stability bar is dropped first, then the size bar, and the reason says so.
+subsamples) is at least `min_stability`, take the K with the highest cosine silhouette. When even
+the best silhouette is weak (< 0.25: overlapping segments, typical of real behaviour data, where the
+top silhouette usually sits at an unactionable K=2), take the largest K that passes both bars
+instead: the finest split that is still stable. When no K passes both, the stability bar is dropped
+first, then the size bar, and the reason says so.
 """
 
 from __future__ import annotations
@@ -92,6 +95,16 @@ def _recommend(table: pd.DataFrame, min_share: float, min_stability: float) -> t
         if len(candidates):
             best = candidates.loc[candidates["silhouette"].idxmax()]
             k = int(best["k"])
+            if best["silhouette"] < WEAK_SILHOUETTE and not caveat:
+                # Weak structure (typical of real behaviour): no K is "the" answer, and the top
+                # silhouette usually sits at K=2, too coarse to act on. Take the finest split that
+                # is still stable with every segment big enough.
+                finest = candidates.loc[candidates["k"].idxmax()]
+                return int(finest["k"]), (
+                    f"K={int(finest['k'])}: all silhouettes are low (best {best['silhouette']:.2f} at K={k}), so"
+                    f" segments overlap and K is a choice of granularity; this is the finest split {scope}"
+                    f" (stability {finest['stability']:.2f}, smallest segment {finest['min_share']:.1%})."
+                )
             if best["silhouette"] < WEAK_SILHOUETTE:
                 caveat += "; all silhouettes are low, so segments overlap and K is a choice of granularity"
             reason = (

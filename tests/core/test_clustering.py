@@ -230,3 +230,25 @@ def test_advisor_is_deterministic_for_a_seed():
     x, _ = planted(k=4, per=80, dim=24, noise=0.9, seed=8)
     first, second = advise_k(x, k_range=range(2, 7), seed=3), advise_k(x, k_range=range(2, 7), seed=3)
     assert first.table.equals(second.table) and first.reason == second.reason
+
+
+def test_weak_structure_takes_the_finest_stable_k() -> None:
+    """Real behaviour data: every silhouette is low and peaks at K=2; the advice is the finest stable K."""
+    import pandas as pd
+
+    from core.k_advisor import _recommend
+
+    table = pd.DataFrame(
+        {
+            "k": [2, 3, 4, 5, 6, 7],
+            "silhouette": [0.14, 0.11, 0.09, 0.08, 0.08, 0.04],
+            "min_share": [0.40, 0.14, 0.11, 0.10, 0.045, 0.01],
+            "stability": [0.92, 0.69, 0.59, 0.90, 0.83, 0.90],
+        }
+    )
+    k, reason = _recommend(table, 0.02, 0.8)
+    assert k == 6  # K=7 has a segment under 2%; K=3 and 4 are unstable
+    assert "granularity" in reason and "K=6" in reason
+
+    clear = table.assign(silhouette=[0.30, 0.40, 0.70, 0.50, 0.45, 0.2])
+    assert _recommend(clear, 0.02, 0.8)[0] == 5  # strong structure: highest silhouette wins
