@@ -41,7 +41,10 @@ def test_evaluation_runs_on_demand_and_is_reused(on_recommend, monkeypatch):
     def fake(dataset, **kwargs):
         calls.append(kwargs["segments"])
         return EvaluationResult(
-            recommenders={"popular": {"hr@10": 0.2, "ndcg@10": 0.1}, "hybrid": {"hr@10": 0.4, "ndcg@10": 0.25}},
+            recommenders={
+                "popular": {"hr@10": 0.2, "ndcg@10": 0.1},
+                "hybrid": {"hr@10": 0.4, "ndcg@10": 0.25},
+            },
             segmentations={"interest": {"hr@10": 0.3, "n_segments": 3}},
             split={"kind": "temporal"},
         )
