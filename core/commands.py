@@ -117,6 +117,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     from core.outputs import write_core_outputs
     from core.pipeline import run_analysis
     from core.privacy import PrivacySettings
+    from core.recommend import recommend_for_members
 
     progress = ConsoleProgress()
     dataset = _load(args, label_column=args.label_column)
@@ -134,7 +135,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     privacy = PrivacySettings(pseudonymize=args.pseudonymize, min_segment_size=args.min_segment_size)
     if args.pseudonymize:
         privacy, _ = privacy.resolved()  # one key for every file of this run
-    written = write_all(analysis, args.out, privacy=privacy)
+    recommendations = recommend_for_members(analysis, n=5)
+    written = write_all(analysis, args.out, privacy=privacy, recommendations=recommendations)
     analysis.timings["export"] = round(time.perf_counter() - started, 3)
     written.update(write_core_outputs(analysis, args.out, privacy=privacy))
     progress.done()
