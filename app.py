@@ -16,11 +16,13 @@ if str(ROOT) not in sys.path:  # `streamlit run` from another directory still fi
 import streamlit as st  # noqa: E402
 
 from ui import state  # noqa: E402
+from ui.cached import start_map_warm_up  # noqa: E402
 from ui.i18n import LANGUAGES, t  # noqa: E402
 from ui.widgets import escape_md  # noqa: E402
 
 st.set_page_config(page_title="Interest Lens", page_icon="🔎", layout="wide")
 state.init_state()
+start_map_warm_up()
 
 PAGES_DIR = ROOT / "app_pages"
 

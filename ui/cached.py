@@ -124,6 +124,21 @@ def shared_embedder(model: str | None, device: str = "auto", backend: str = "aut
     return make_embedder(model, device=device, backend=backend)
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def start_map_warm_up() -> bool:
+    """Once per server process: compile (or load from numba's disk cache) UMAP's kernels in the
+    background, so the first map a person asks for does not wait for the JIT."""
+    import os
+    import threading
+
+    if os.environ.get("INTEREST_LENS_NO_WARMUP"):
+        return False
+    from core.projection import warm_up
+
+    threading.Thread(target=warm_up, name="umap-warm-up", daemon=True).start()
+    return True
+
+
 def embedder_for(config: AnalysisConfig) -> Any:
     if (config.model or "").lower() == "tfidf":
         from core.embedding import make_embedder

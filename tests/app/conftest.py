@@ -15,6 +15,12 @@ TIMEOUT = 60  # seconds per script run: the machine is shared
 
 
 @pytest.fixture(autouse=True)
+def _no_background_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page tests never draw a UMAP map; the app's background JIT warm-up would only cost CPU."""
+    monkeypatch.setenv("INTEREST_LENS_NO_WARMUP", "1")
+
+
+@pytest.fixture(autouse=True)
 def _clear_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
