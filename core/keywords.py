@@ -18,6 +18,7 @@ EmbedFn = Callable[[list[str]], np.ndarray]
 
 _TOKEN = re.compile(r"[\u4e00-\u9fff]+|[a-z][a-z0-9]*(?:['-][a-z0-9]+)*")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_CLAUSE = re.compile(r"[,.;:!?()\[\]/|\n\u3001-\u3003\uff0c\uff1b\uff1a\uff01\uff1f\uff08\uff09]+")
 _ZH_STOP = frozenset(
     [
         "的",
@@ -124,9 +125,14 @@ def _join(a: str, b: str) -> str:
 
 
 def analyze(text: str) -> list[str]:
-    """Unigrams and adjacent bigrams of `tokenize(text)`."""
-    words = tokenize(text)
-    return words + [_join(a, b) for a, b in zip(words, words[1:], strict=False) if a != b]
+    """Unigrams and adjacent bigrams of `tokenize(text)`; bigrams never cross punctuation."""
+    unigrams: list[str] = []
+    bigrams: list[str] = []
+    for clause in _CLAUSE.split(str(text)):
+        words = tokenize(clause)
+        unigrams += words
+        bigrams += [_join(a, b) for a, b in zip(words, words[1:], strict=False) if a != b]
+    return unigrams + bigrams
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,6 +195,19 @@ def mmr(term_vectors: np.ndarray, relevance: np.ndarray, n: int, *, diversity: f
     return chosen
 
 
+def _drop_contained(terms: list[str], n: int) -> list[int]:
+    """Positions of the first n terms not already said by a better one ("bottle" after "water bottle")."""
+    kept: list[int] = []
+    for i, term in enumerate(terms):
+        words = set(term.split())  # Chinese terms have no spaces: jieba words stay next to their bigrams
+        if not _CJK.search(term) and any(words <= set(terms[j].split()) for j in kept):
+            continue
+        kept.append(i)
+        if len(kept) == n:
+            break
+    return kept
+
+
 def segment_keywords(
     index: TermIndex,
     labels: np.ndarray,
@@ -242,11 +261,12 @@ def segment_keywords(
             sim = vecs @ (centroid / max(float(np.linalg.norm(centroid)), 1e-12))
             span = sim.max() - sim.min()
             relevance = 0.5 * tfidf + 0.5 * ((sim - sim.min()) / span if span > 0 else np.ones_like(sim))
-            order = mmr(vecs, relevance, n_keywords, diversity=diversity)
+            order = mmr(vecs, relevance, cand.size, diversity=diversity)
         else:
             relevance = tfidf
-            order = list(range(min(n_keywords, cand.size)))
-        out.append([(str(index.terms[cand[i]]), round(float(relevance[i]), 4)) for i in order])
+            order = list(range(cand.size))
+        picked = _drop_contained([str(index.terms[cand[i]]) for i in order], n_keywords)
+        out.append([(str(index.terms[cand[order[j]]]), round(float(relevance[order[j]]), 4)) for j in picked])
     return out
 
 
