@@ -145,7 +145,8 @@ def describe_segments(
         )
     embed_fn = embed.embed if hasattr(embed, "embed") else embed
     # A TF-IDF embedder refits on whatever it embeds: its term vectors would not share the centroids' space.
-    term_embed = None if str(getattr(embed, "model_id", "")).startswith("tfidf") else embed_fn
+    model_id = str(getattr(getattr(embed, "__self__", embed), "model_id", ""))  # Embedder or its bound .embed
+    term_embed = None if model_id.startswith("tfidf") else embed_fn
     k, n_users = int(segmentation.k), len(labels)
     report = scaled(progress, 0.0, 1.0)
     # 1. Members' events, items and the term index (each unique text tokenised once).

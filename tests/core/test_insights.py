@@ -165,3 +165,19 @@ def test_chinese_item_texts_give_word_keywords() -> None:
     terms = [t for seg in (hikers, coffee) for t, _ in seg.keywords]
     assert {"登山", "徒步"} <= {t for t, _ in hikers.keywords} and "咖啡" in {t for t, _ in coffee.keywords}
     assert all(len(t) <= 8 and "，" not in t for t in terms)
+
+
+def test_tfidf_embedder_is_not_used_for_term_vectors() -> None:
+    class Tfidf:
+        model_id = "tfidf-svd"
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            raise AssertionError("term vectors from a refitted TF-IDF would not share the centroids' space")
+
+    dataset, profiles, segmentation = _dataset(with_reviews=False)
+    for embed in (Tfidf(), Tfidf().embed):
+        result = describe_segments(
+            dataset, profiles, segmentation, item_ids=np.array(list(ITEMS)), item_vectors=np.zeros((6, 2)),
+            embed=embed, llm=False,
+        )  # fmt: skip
+        assert result[0].keywords
