@@ -175,7 +175,8 @@ def describe_segments(
         reviews = members.events.loc[members.events["review"].fillna("").astype(str).str.strip() != ""]
         for seg, group in reviews.groupby(labels[reviews["_uidx"].to_numpy()]):
             examples[int(seg)] += group["review"].astype(str).head(2).tolist()
-    names = name_segments(keywords, examples=examples, llm=llm)
+    sizes = np.bincount(labels, minlength=k)
+    names = name_segments(keywords, examples=examples, llm=llm, compositions=comp, sizes=sizes.tolist())
     distance = np.asarray(segmentation.distance, dtype=np.float64)
     out = []
     for s in range(k):

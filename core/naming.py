@@ -16,6 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# Attribute columns whose values are a category of what was bought/watched: when one value clearly
+# dominates a segment, it names the segment better than any keyword.
+_CATEGORY_COLUMN = re.compile(
+    r"categor|genre|department|product.?type|^type$|^class|类别|类目|品类|分类|类型", re.I
+)
+CATEGORY_MIN_SHARE = 0.5  # the value covers at least half of the segment's members ...
+CATEGORY_MIN_LIFT = 1.5  # ... and is at least 1.5x as common there as among all users
 _BAD_NAME = re.compile(r"[<>\[\]{}`*#|\\_~$]|https?:|www\.|\n|\r")
 MAX_NAME_CHARS = 48
 
@@ -40,6 +47,31 @@ def keyword_name(keywords: Sequence[tuple[str, float]], *, max_terms: int = 3, f
         return "、".join(chosen)
     head = [_title(chosen[0]), *chosen[1:]]
     return head[0] if len(head) == 1 else ", ".join(head[:-1]) + " & " + head[-1]
+
+
+def category_names(
+    compositions: Sequence[Mapping[str, Sequence[tuple[str, float]]]], sizes: Sequence[int]
+) -> dict[int, str]:
+    """Segment index -> dominant category value, for segments where one is clear (share and lift)."""
+    total = max(sum(int(n) for n in sizes), 1)
+    out: dict[int, str] = {}
+    columns = {c for comp in compositions for c in comp if _CATEGORY_COLUMN.search(c)}
+    for column in sorted(columns):
+        overall: dict[str, float] = {}
+        for comp, size in zip(compositions, sizes, strict=True):
+            for value, share in comp.get(column, ()):
+                overall[value] = overall.get(value, 0.0) + share * int(size) / total
+        for i, comp in enumerate(compositions):
+            values = comp.get(column, ())
+            if i in out or not values:
+                continue
+            value, share = values[0]
+            lift = share / max(overall.get(value, 0.0), 1e-9)
+            clean = str(value).strip()
+            clear = share >= CATEGORY_MIN_SHARE and lift >= CATEGORY_MIN_LIFT
+            if clear and 0 < len(clean) <= 40 and not _BAD_NAME.search(clean):
+                out[i] = clean
+    return out
 
 
 def unique_names(names: Sequence[str]) -> list[str]:
@@ -122,15 +154,26 @@ def name_segments(
     *,
     examples: Sequence[Sequence[str]] | None = None,
     llm: LLMConfig | None | bool = None,
+    compositions: Sequence[Mapping[str, Sequence[tuple[str, float]]]] | None = None,
+    sizes: Sequence[int] | None = None,
 ) -> list[str]:
     """One unique name per segment. keywords[i]: (term, score) best first; examples[i]: member texts.
+
+    compositions[i] (attribute -> [(value, share of members)]) and sizes[i]: when a category-like
+    attribute has one clearly dominant value in a segment, the name leads with it
+    ("Outdoor & Hiking"; "Outdoor & Hiking · daypack" when two segments share it).
 
     `llm=None` reads the endpoint from the environment, `False` never calls one.
     """
     config = LLMConfig.from_env() if llm is None else (llm or None)
+    categories = category_names(compositions, sizes) if compositions and sizes is not None else {}
     names = []
     for i, terms in enumerate(keywords):
         name = keyword_name(terms, fallback=f"Segment {i + 1}")
+        if i in categories:
+            # Two segments in one category: the top keyword tells them apart.
+            shared = sum(c == categories[i] for c in categories.values()) > 1
+            name = categories[i] + (" · " + keyword_name(terms, max_terms=1) if shared and terms else "")
         if isinstance(config, LLMConfig) and terms:
             name = llm_name(terms, examples[i] if examples else (), config) or name
         names.append(name)

@@ -146,3 +146,19 @@ def test_endpoint_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, se
     monkeypatch.setenv("INTEREST_LENS_LLM_BASE_URL", server.url)
     monkeypatch.setenv("INTEREST_LENS_LLM_MODEL", "tiny-model")
     assert name_segments([[("tea", 1.0)]]) == ["Outdoor Adventurers"]
+
+
+def test_a_dominant_category_names_the_segment() -> None:
+    from core.naming import name_segments
+
+    keywords = [[("tent", 1.0)], [("serum", 1.0)], [("stove", 1.0)]]
+    compositions = [
+        {"category": [("Outdoor", 0.9), ("Beauty", 0.1)], "country": [("UK", 0.95)]},
+        {"category": [("Beauty", 0.8), ("Outdoor", 0.2)], "country": [("UK", 0.9)]},
+        {"category": [("Outdoor", 0.6), ("Beauty", 0.4)], "country": [("UK", 0.9)]},
+    ]
+    names = name_segments(keywords, llm=False, compositions=compositions, sizes=[100, 100, 100])
+    # Outdoor: 0.9 share, lift 0.9 / 0.5667 = 1.59 -> named; the third segment's 0.6 share has lift 1.06 -> keywords.
+    assert names == ["Outdoor", "Beauty", "Stove"]
+    # Country is not a category: a 95% share says nothing about interests.
+    assert "UK" not in " ".join(names)
