@@ -300,8 +300,8 @@ def _events_frame(frame, mapping, keep, user, item, review, typed, lines) -> pd.
     )
     out = pd.DataFrame(
         {
-            "user_id": user[keep].to_numpy(),
-            "item_id": item[keep].to_numpy(),
+            "user_id": user[keep].array,  # .array: str columns stay Arrow-backed (no object round trip)
+            "item_id": item[keep].array,
             "event_type": typed["event_type"].values[keep].to_numpy()
             if "event_type" in typed
             else np.full(n_kept, default_type),
@@ -312,14 +312,14 @@ def _events_frame(frame, mapping, keep, user, item, review, typed, lines) -> pd.
     )
     for name in ("rating", "quantity", "price"):
         out[name] = typed[name].values[keep].to_numpy(float) if name in typed else np.full(n_kept, np.nan)
-    out["review"] = review[keep].to_numpy()
+    out["review"] = review[keep].array
     if mapping.label:
-        out["label"] = frame[mapping.label].astype("str").str.strip()[keep].to_numpy()
+        out["label"] = frame[mapping.label].astype("str").str.strip()[keep].array
     used = mapping.source_columns() - ({mapping.invoice} if mapping.invoice else set())
     for name in frame.columns:
         if name not in used:
             out[name if name not in _CANONICAL_OUT else f"attr_{name}"] = (
-                frame[name].astype("str")[keep].to_numpy()
+                frame[name].astype("str")[keep].array
             )
     out["source_row"] = lines[keep].astype(np.int64)
     for name in ("user_id", "item_id", "event_type", "review"):

@@ -165,3 +165,14 @@ def test_fast_parse_matches_strict_on_generated_tables() -> None:
         except AssertionError:
             mismatches.append((case, text[:200]))
     assert not mismatches
+
+
+@pytest.mark.parametrize("text", ["a,b\n1,2\r\n3,4\r5,6", "a,b\n1,x\x0cy\n2,p\u2028q\x1e\r\n\n", ""])
+def test_lines_split_only_on_cr_and_lf(text: str) -> None:
+    assert loading._split_lines(text) == io.StringIO(text, newline="").readlines()
+
+
+def test_form_feed_and_unicode_line_separator_stay_inside_cells() -> None:
+    fast, strict = _both("id,note\n1,x\x0cy\n2,p\u2028q\n".encode())
+    _assert_same(fast, strict)
+    assert fast.frame["note"].tolist() == ["x\x0cy", "p\u2028q"] and fast.lines.tolist() == [2, 3]
