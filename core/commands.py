@@ -59,7 +59,9 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="sentence-transformers name or path, or 'tfidf' (default: bundled MiniLM)",
     )
-    parser.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "onnx-int8"])
+    parser.add_argument(
+        "--backend", default="auto", choices=["auto", "torch", "torch-bf16", "onnx", "onnx-int8"]
+    )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
-BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+BACKENDS = ("auto", "torch", "torch-bf16", "onnx", "onnx-int8")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 _EXPORT_MARKER = "interest_lens_export.json"
 _EXPORT_VERSION = 1
@@ -127,6 +127,16 @@ def detect_device(requested: str = "auto") -> str:
             f"本机没有设备 '{requested}'；请使用 'auto' 或 'cpu'。",
         )
     return requested
+
+
+def cpu_has_bf16() -> bool:
+    """True when the CPU computes bfloat16 natively (AVX512-BF16 or AMX): bf16 is then fast, not emulated."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    flags = ""
+    with contextlib.suppress(OSError):
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    return bool(re.search(r"\b(avx512_bf16|amx_bf16)\b", flags))
 
 
 def int8_config() -> str | None:
@@ -243,12 +253,18 @@ def _export_int8(target: Path, quant: str) -> None:
 def load_model(
     source: Path, *, device: str, backend: str, onnx_dir: Path | None = None, quant: str | None = None
 ) -> SentenceTransformer:
-    """A SentenceTransformer on `device` with `backend` torch | onnx | onnx-int8 (ONNX needs `onnx_dir`)."""
+    """A SentenceTransformer on `device` with `backend` torch | torch-bf16 | onnx | onnx-int8 (ONNX needs `onnx_dir`)."""
     from sentence_transformers import SentenceTransformer
 
     with offline():
         if backend == "torch":
             return SentenceTransformer(str(source), device=device, backend="torch")
+        if backend == "torch-bf16":
+            import torch
+
+            return SentenceTransformer(
+                str(source), device=device, backend="torch", model_kwargs={"dtype": torch.bfloat16}
+            )
         assert onnx_dir is not None
         file_name = f"model_qint8_{quant}.onnx" if backend == "onnx-int8" else "model.onnx"
         return SentenceTransformer(

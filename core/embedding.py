@@ -7,9 +7,10 @@ Use `make_embedder(...)`:
     a model name     any sentence-transformers model already in the Hugging Face cache
                      (`hf download NAME` once); nothing is ever downloaded at run time
 
-Device "auto" picks CUDA, then Apple MPS, then CPU. On CPU the model runs through ONNX Runtime
-(exported once into the cache dir); backend "onnx-int8" is the faster, slightly less exact mode
-(see docs/benchmarks.md for the figures behind the default). Only unique, whitespace-normalised
+Device "auto" picks CUDA, then Apple MPS, then CPU. On CPU the model runs with bf16 weights where
+the CPU computes bf16 natively (AVX512-BF16/AMX), else through ONNX Runtime fp32 (exported once into
+the cache dir); backend "onnx-int8" is a faster, less exact opt-in mode (see docs/benchmarks.md for
+the figures behind the default). Only unique, whitespace-normalised
 texts are embedded, and each vector is stored in a persistent cache (core/embed_cache.py), so a
 second run on the same texts makes no model call at all.
 """
@@ -27,6 +28,7 @@ import numpy as np
 
 from core.embed_backends import (
     BACKENDS,
+    cpu_has_bf16,
     detect_device,
     ensure_onnx_export,
     forget_export,
@@ -46,7 +48,9 @@ __all__ = ["AUTO_CPU_BACKEND", "Embedder", "SentenceTransformerEmbedder", "Tfidf
 
 log = logging.getLogger(__name__)
 
-AUTO_CPU_BACKEND = "onnx"  # what backend="auto" means on CPU; chosen from bench/embed_bench.py figures
+# What backend="auto" means on CPU, chosen from bench/embed_bench.py figures: bf16 weights where the
+# CPU computes bf16 natively (1.6x torch fp32 at cosine >= 0.9998 here), else ONNX Runtime fp32.
+AUTO_CPU_BACKEND = "torch-bf16" if cpu_has_bf16() else "onnx"
 BLOCK_SIZE = 512  # least texts per model call: the unit of progress and of cache writes
 
 
@@ -88,7 +92,7 @@ def make_embedder(
 ) -> Embedder:
     """The embedder for `name_or_path` (see the module docstring); cheap: the model loads on first use.
 
-    backend: "auto" (GPU: torch; CPU: AUTO_CPU_BACKEND), "torch", "onnx" or "onnx-int8".
+    backend: "auto" (GPU: torch; CPU: AUTO_CPU_BACKEND), "torch", "torch-bf16", "onnx" or "onnx-int8".
     cache_dir: where vectors and ONNX exports live (default: $INTEREST_LENS_CACHE or the user cache dir).
     """
     if name_or_path is not None and name_or_path.strip().lower() == "tfidf":
@@ -129,7 +133,8 @@ class SentenceTransformerEmbedder:
         self.device = detect_device(device)
         self.quant = int8_config()
         self.backend = self._choose_backend(backend)
-        self.batch_size = batch_size or (64 if self.device == "cpu" else 256)  # GPUs want bigger batches
+        # CPU: 32 (larger batches pad short texts more and ran slower here); GPUs want bigger batches.
+        self.batch_size = batch_size or (32 if self.device == "cpu" else 256)
         self.block_size = max(BLOCK_SIZE, 8 * self.batch_size)
         self._model: SentenceTransformer | None = model  # an already loaded model may be passed in
         self._dim: int | None = None
@@ -137,6 +142,11 @@ class SentenceTransformerEmbedder:
     def _choose_backend(self, requested: str) -> str:
         if requested == "auto":
             requested = "torch" if self.device != "cpu" else AUTO_CPU_BACKEND
+        if requested == "torch-bf16" and self.device == "cpu" and not cpu_has_bf16():
+            self.notes.append(
+                "This CPU has no native bfloat16: using torch fp32 (bf16 would be emulated, slowly)."
+            )
+            requested = "torch"
         if requested.startswith("onnx") and self.device != "cpu":
             self.notes.append(f"ONNX runs on the CPU here; device {self.device} is not used for it.")
             self.device = "cpu"
@@ -195,9 +205,10 @@ class SentenceTransformerEmbedder:
                     log.warning(note)
                     self.notes.append(note)
                     self.backend = "torch"
-        # 2. torch on the chosen device
+        # 2. torch on the chosen device (bf16 weights when asked)
         try:
-            return load_model(self.source, device=self.device, backend="torch")
+            backend = self.backend if self.backend.startswith("torch") else "torch"
+            return load_model(self.source, device=self.device, backend=backend)
         except (OSError, ValueError, RuntimeError) as exc:
             raise EmbeddingError(
                 f"Could not load the model {self.model_id}: {exc}",
@@ -272,15 +283,20 @@ class SentenceTransformerEmbedder:
                 texts,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
-                convert_to_numpy=True,
+                convert_to_numpy=False,
+                convert_to_tensor=True,
                 show_progress_bar=False,
             )
+            if hasattr(out, "cpu"):  # a torch tensor (bf16 models give bf16, which numpy lacks)
+                out = out.float().cpu().numpy()
         except (RuntimeError, MemoryError) as exc:
             raise EmbeddingError(
                 f"Embedding failed on {self.device} ({type(exc).__name__}: {exc}). Try a smaller batch or device='cpu'.",
                 f"在 {self.device} 上生成向量失败（{type(exc).__name__}）。请减小批量或改用 CPU。",
             ) from exc
-        return np.asarray(out, dtype=np.float32)
+        out = np.asarray(out, dtype=np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)  # re-normalised in fp32 (bf16 norms are off by ~1e-3)
 
     def _count_tokens(self, texts: list[str], clipped: list[bool]) -> list[int]:
         """Token count of each text before truncation (a text clipped by characters counts as too long)."""

@@ -37,10 +37,10 @@ def torch_vectors(cache_dir):
 
 @pytest.fixture(scope="module")
 def onnx_vectors(cache_dir):
-    """The default CPU path: the ONNX export happens once for the module."""
+    """The ONNX Runtime path: the export happens once for the module."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HF_HUB_OFFLINE", "1")
-        emb = make_embedder(device="cpu", cache_dir=cache_dir)
+        emb = make_embedder(device="cpu", backend="onnx", cache_dir=cache_dir)
         return emb, emb.embed(TEXTS)
 
 
@@ -67,15 +67,26 @@ def test_second_run_makes_no_model_call(torch_vectors, cache_dir):
     np.testing.assert_array_equal(out, first[::-1])
 
 
+@pytest.mark.model
+def test_default_cpu_path_agrees_with_torch_fp32(torch_vectors, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    emb = make_embedder(device="cpu", cache_dir=tmp_path)
+    vecs = emb.embed(TEXTS)
+    assert (emb.device, emb.backend) == ("cpu", AUTO_CPU_BACKEND)
+    assert emb.last_stats["model_calls"] == 1 and emb.last_stats["notes"] == []
+    assert (vecs * torch_vectors[1]).sum(axis=1).min() > 0.999
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+
+
 @pytest.mark.slow
 @pytest.mark.model
-def test_default_cpu_path_is_onnx_and_agrees_with_torch(onnx_vectors, torch_vectors, cache_dir):
+def test_onnx_export_lives_in_the_cache_and_agrees_with_torch(onnx_vectors, torch_vectors, cache_dir):
     emb, onnx_vecs = onnx_vectors
-    assert (emb.device, emb.backend) == ("cpu", AUTO_CPU_BACKEND)
+    assert (emb.device, emb.backend) == ("cpu", "onnx")
     assert emb.last_stats["model_calls"] == 1 and emb.last_stats["notes"] == []
     assert list((cache_dir / "models").glob("*/onnx/model.onnx")), "the export lives in the cache dir"
     assert (onnx_vecs * torch_vectors[1]).sum(axis=1).min() > 0.999
-    again = make_embedder(device="cpu", cache_dir=cache_dir)
+    again = make_embedder(device="cpu", backend="onnx", cache_dir=cache_dir)
     again.embed(TEXTS + ["a new text"])
     assert again.last_stats["model_calls"] == 1 and again.last_stats["notes"] == []  # export reused
 
