@@ -3,15 +3,11 @@
 Every row ends either kept or rejected with one reason (the first check it fails, in the order of
 `CHECK_ORDER`), so rows_in == rows_kept + sum(rows_rejected) always.
 
-Item text: the mapped text columns joined with ". " (`|` in genres/tags becomes ", "); an items
-table, when given, wins over the events' own text. When no item text exists at all, an item's text is
-its reviews joined (capped at `CleaningOptions.review_text_cap` characters). Without an item column
-the id is `t:` + the first 12 hex digits of the SHA-1 of the row's text.
+Item text, the items-table join and derived item ids live in core.items.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import asdict, dataclass
 
@@ -21,8 +17,9 @@ import pandas as pd
 from core.converters import Converted, parse_event_types, parse_numbers, parse_ratings, parse_timestamps
 from core.data import Dataset, IngestReport
 from core.errors import IngestError
+from core.items import CONTROL_CHARS, build_items, index_items_table, join_text, text_id
 from core.loading import RawTable
-from core.schema import ColumnMapping, infer_mapping, normalize_header, require_user_column
+from core.schema import ColumnMapping, require_user_column
 
 CHECK_ORDER = (
     "cancelled_invoice",
@@ -42,8 +39,6 @@ CHECK_ORDER = (
 # Online Retail's service codes (postage, discount, manual, fees, ...); DCGS* codes are products.
 NON_PRODUCT_CODES = re.compile(r"^(?:POST|D|M|C2|DOT|BANK CHARGES|AMAZONFEE|CRUK|S|PADS|B|m|gift_0001_.*)$")
 _DISTINCTIVE_CODES = ("POST", "DOT", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "C2")
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-_LIST_COLUMNS = frozenset({"genres", "genre", "tags", "tag", "categories"})
 
 
 @dataclass(frozen=True)
@@ -157,11 +152,11 @@ def clean(
             typed["event_type"].values[typed["event_type"].failed] = "view"
 
     # 3. Text: the events' own text columns, or an items table joined on item_id.
-    item_text = _join_text(frame, mapping.text)
-    review = col(mapping.review).str.replace(_CONTROL, "", regex=True)
+    item_text = join_text(frame, mapping.text)
+    review = col(mapping.review).str.replace(CONTROL_CHARS, "", regex=True)
     items_table = None
     if items is not None:
-        items_table = _items_table(items, report)
+        items_table = index_items_table(items, report)
         if not mapping.item_id:
             raise IngestError(
                 "An items table was given but the events have no item column to join on. Name it with --map item_id=COLUMN.",
@@ -188,9 +183,9 @@ def clean(
         )
     if not mapping.item_id:
         basis = item_text.where(item_text != "", review)
-        item = basis.map(_text_id)
+        item = basis.map(text_id)
     events = _events_frame(frame, mapping, keep, user, item, review, typed, raw.lines)
-    items_df = _items_frame(
+    items_df = build_items(
         events["item_id"], item_text[keep], review[keep], items_table, opts.review_text_cap
     )
     if not mapping.text and items_table is None:
@@ -249,50 +244,6 @@ def _unmap(mapping: ColumnMapping, canonical: str) -> ColumnMapping:
     return replace(mapping, **{canonical: None})  # type: ignore[arg-type]
 
 
-def _join_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    parts = []
-    for name in columns:
-        part = frame[name].astype("str").str.replace(_CONTROL, "", regex=True).str.strip()
-        if normalize_header(name) in _LIST_COLUMNS:
-            part = part.str.replace(r"\s*\|\s*", ", ", regex=True).replace("(no genres listed)", "")
-        parts.append(part)
-    if not parts:
-        return pd.Series("", index=frame.index, dtype="str")
-    text = parts[0]
-    for part in parts[1:]:
-        text = (text + ". " + part).where(text != "", part).where(part != "", text)
-    return text
-
-
-def _text_id(text: str) -> str:
-    return "t:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
-
-
-def _items_table(items: RawTable, report: IngestReport) -> pd.DataFrame:
-    """Items table -> DataFrame indexed by item_id with `text` and attributes (first row per id)."""
-    mapping = infer_mapping(items.frame.columns)
-    if not mapping.item_id or not mapping.text:
-        raise IngestError(
-            f"The items table needs an item id and a text column (e.g. movieId + title). Columns: {', '.join(items.frame.columns)}.",
-            f"商品表需要商品ID列和文本列（如 movieId + title）。现有列：{', '.join(items.frame.columns)}。",
-        )
-    frame = items.frame
-    table = pd.DataFrame(
-        {"item_id": frame[mapping.item_id].astype("str").str.strip(), "text": _join_text(frame, mapping.text)}
-    )
-    for name in frame.columns:
-        if name not in mapping.source_columns():
-            table[name if name not in ("item_id", "text") else f"attr_{name}"] = frame[name].astype("str")
-    duplicated = table["item_id"].duplicated()
-    if duplicated.any():
-        report.warnings.append(
-            f"The items table repeats {int(duplicated.sum()):,} item ids; the first row of each is used."
-        )
-    report.items_source = items.source_name
-    report.items_rows_in = items.rows_in
-    return table[~duplicated].set_index("item_id")
-
-
 def _events_frame(frame, mapping, keep, user, item, review, typed, lines) -> pd.DataFrame:
     n_kept = int(keep.sum())
     default_type = (
@@ -325,37 +276,6 @@ def _events_frame(frame, mapping, keep, user, item, review, typed, lines) -> pd.
     for name in ("user_id", "item_id", "event_type", "review"):
         out[name] = out[name].astype("str")
     return out
-
-
-def _items_frame(
-    item_ids: pd.Series, item_text: pd.Series, review: pd.Series, table: pd.DataFrame | None, cap: int
-) -> pd.DataFrame:
-    pairs = pd.DataFrame(
-        {"item_id": item_ids.to_numpy(), "text": item_text.to_numpy(), "review": review.to_numpy()}
-    )
-    with_text = pairs[pairs["text"] != ""]
-    # Most frequent text per item (Online Retail gives one code several descriptions).
-    best = with_text.groupby(["item_id", "text"], sort=False).size().reset_index(name="n")
-    best = (
-        best.sort_values("n", ascending=False, kind="stable")
-        .drop_duplicates("item_id")
-        .set_index("item_id")["text"]
-    )
-    items = pd.DataFrame({"item_id": pd.unique(pairs["item_id"])})
-    items["text"] = items["item_id"].map(best).astype(object)
-    missing = items["text"].isna()
-    if missing.any():
-        reviews = (
-            pairs[pairs["review"] != ""]
-            .groupby("item_id", sort=False)["review"]
-            .agg(lambda s: " ".join(s)[:cap])
-        )
-        items.loc[missing, "text"] = items.loc[missing, "item_id"].map(reviews)
-    items["text"] = items["text"].fillna("").astype("str")
-    if table is not None:
-        attrs = table.drop(columns="text")
-        items = items.join(attrs, on="item_id")
-    return items.reset_index(drop=True)
 
 
 def _examples(raw: RawTable, reason: np.ndarray, cap: int) -> dict[str, list[int]]:

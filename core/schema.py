@@ -1,4 +1,4 @@
-"""Canonical column names, English/Chinese synonyms and the mapping from source columns to them."""
+"""Canonical column names and the mapping from source columns to them (synonym tables: core.synonyms)."""
 
 from __future__ import annotations
 
@@ -8,119 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 from core.errors import IngestError
-
-# Canonical name -> synonyms (compared after `normalize_header`, so case, spaces, `_`, `-`, full-width
-# forms and zero-width characters do not matter). Earlier synonyms win over later ones.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "user_id": (
-        "user_id",
-        "user",
-        "userid",
-        "uid",
-        "customer",
-        "customer_id",
-        "CustomerID",
-        "client_id",
-        "reviewerID",
-        "member_id",
-        "visitorid",
-        "buyer",
-        "用户ID",
-        "用户id",
-        "用户",
-        "用户编号",
-        "客户ID",
-        "客户",
-        "会员ID",
-        "会员",
-    ),
-    "item_id": (
-        "item_id",
-        "item",
-        "itemid",
-        "product",
-        "product_id",
-        "productid",
-        "sku",
-        "StockCode",
-        "asin",
-        "movieId",
-        "goods_id",
-        "商品ID",
-        "商品编号",
-        "商品id",
-        "产品ID",
-        "货号",
-    ),
-    "text": (
-        "text",
-        "description",
-        "title",
-        "product_name",
-        "productname",
-        "name",
-        "item_name",
-        "genres",
-        "tags",
-        "tag",
-        "商品名称",
-        "商品描述",
-        "商品名",
-        "产品名称",
-        "标题",
-        "描述",
-        "名称",
-    ),
-    "review": (
-        "review",
-        "reviewText",
-        "review_text",
-        "comment",
-        "comments",
-        "summary",
-        "feedback",
-        "评价内容",
-        "评价",
-        "评论",
-        "评论内容",
-        "留言",
-    ),
-    "event_type": (
-        "event_type",
-        "event",
-        "action",
-        "behavior",
-        "behaviour",
-        "behavior_type",
-        "type",
-        "行为类型",
-        "行为",
-        "事件",
-        "事件类型",
-    ),
-    "timestamp": (
-        "timestamp",
-        "time",
-        "date",
-        "datetime",
-        "event_time",
-        "InvoiceDate",
-        "unixReviewTime",
-        "created_at",
-        "时间",
-        "日期",
-        "时间戳",
-        "下单时间",
-        "行为时间",
-    ),
-    "rating": ("rating", "overall", "score", "stars", "star", "评分", "打分", "星级"),
-    "quantity": ("quantity", "qty", "数量", "购买数量"),
-    "price": ("price", "UnitPrice", "unit_price", "单价", "价格"),
-    "label": ("label", "persona", "segment", "标签", "真实标签"),
-    # Not an events column: an invoice/order number whose `C` prefix marks a cancellation. The column
-    # itself stays an attribute under its source name.
-    "invoice": ("invoice", "InvoiceNo", "invoice_no", "order_id", "orderid", "订单号", "订单编号"),
-}
+from core.synonyms import EVENT_SYNONYMS
+from core.synonyms import SYNONYMS as SYNONYMS  # re-exported: core.schema.SYNONYMS stays public
 
 CANONICAL = tuple(SYNONYMS)
 REQUIRED = ("user_id",)
@@ -272,75 +161,8 @@ def require_user_column(mapping: ColumnMapping, columns: Sequence[str]) -> None:
 
 
 # --- event types -----------------------------------------------------------------------------------
-_EVENT_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "view": (
-        "view",
-        "views",
-        "viewed",
-        "pv",
-        "pageview",
-        "page_view",
-        "browse",
-        "impression",
-        "detail",
-        "浏览",
-        "查看",
-        "曝光",
-        "访问",
-    ),
-    "click": ("click", "clicks", "clicked", "tap", "点击"),
-    "cart": (
-        "cart",
-        "addtocart",
-        "add_to_cart",
-        "add-to-cart",
-        "addcart",
-        "add",
-        "basket",
-        "addtobasket",
-        "加购",
-        "加入购物车",
-        "购物车",
-        "加车",
-    ),
-    "favorite": (
-        "favorite",
-        "favourite",
-        "fav",
-        "like",
-        "liked",
-        "wishlist",
-        "save",
-        "saved",
-        "收藏",
-        "喜欢",
-        "点赞",
-        "关注",
-    ),
-    "purchase": (
-        "purchase",
-        "purchased",
-        "buy",
-        "bought",
-        "order",
-        "ordered",
-        "transaction",
-        "checkout",
-        "pay",
-        "paid",
-        "sale",
-        "购买",
-        "下单",
-        "支付",
-        "付款",
-        "成交",
-        "购买商品",
-    ),
-    "rating": ("rating", "rate", "rated", "评分", "打分"),
-    "review": ("review", "reviewed", "comment", "评价", "评论", "晒单"),
-}
 EVENT_LOOKUP: dict[str, str] = {
-    normalize_header(s): canonical for canonical, names in _EVENT_SYNONYMS.items() for s in names
+    normalize_header(s): canonical for canonical, names in EVENT_SYNONYMS.items() for s in names
 }
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import loading
+from core import loading, textparse
 from core.errors import IngestError
 from core.loading import RawTable, _read_text, read_table
 from core.sniffing import ReadLimits
@@ -169,7 +169,7 @@ def test_fast_parse_matches_strict_on_generated_tables() -> None:
 
 @pytest.mark.parametrize("text", ["a,b\n1,2\r\n3,4\r5,6", "a,b\n1,x\x0cy\n2,p\u2028q\x1e\r\n\n", ""])
 def test_lines_split_only_on_cr_and_lf(text: str) -> None:
-    assert loading._split_lines(text) == io.StringIO(text, newline="").readlines()
+    assert textparse._split_lines(text) == io.StringIO(text, newline="").readlines()
 
 
 def test_form_feed_and_unicode_line_separator_stay_inside_cells() -> None:
