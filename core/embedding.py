@@ -279,7 +279,7 @@ class SentenceTransformerEmbedder:
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         try:
-            out = self.model.encode(
+            encoded: Any = self.model.encode(
                 texts,
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
@@ -287,14 +287,14 @@ class SentenceTransformerEmbedder:
                 convert_to_tensor=True,
                 show_progress_bar=False,
             )
-            if hasattr(out, "cpu"):  # a torch tensor (bf16 models give bf16, which numpy lacks)
-                out = out.float().cpu().numpy()
+            if hasattr(encoded, "cpu"):  # a torch tensor (bf16 models give bf16, which numpy lacks)
+                encoded = encoded.float().cpu().numpy()
         except (RuntimeError, MemoryError) as exc:
             raise EmbeddingError(
                 f"Embedding failed on {self.device} ({type(exc).__name__}: {exc}). Try a smaller batch or device='cpu'.",
                 f"在 {self.device} 上生成向量失败（{type(exc).__name__}）。请减小批量或改用 CPU。",
             ) from exc
-        out = np.asarray(out, dtype=np.float32)
+        out = np.asarray(encoded, dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)  # re-normalised in fp32 (bf16 norms are off by ~1e-3)
 
