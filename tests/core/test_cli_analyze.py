@@ -99,3 +99,19 @@ def test_analyze_rejects_impossible_k(small_events: Path, tmp_path: Path, capsys
     code = main(["analyze", str(small_events), "--model", "tfidf", "--k", "5000", "--out", str(tmp_path)])
     assert code == 2
     assert "K must be between 2" in capsys.readouterr().err
+
+
+@pytest.mark.model
+def test_bundle_from_the_default_model_assigns_users_to_their_own_segments(
+    small_events: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    assert main(["analyze", str(small_events), "--projection", "pca", "--k", "5", "--out", str(out)]) == 0
+    assigned_path = tmp_path / "assigned.csv"
+    assert main(["assign", str(out / "bundle.zip"), str(small_events), "--out", str(assigned_path)]) == 0
+    fitted = pd.read_csv(out / "segments.csv", encoding="utf-8-sig", dtype={"user_id": str})
+    assigned = pd.read_csv(assigned_path, encoding="utf-8-sig", dtype={"user_id": str})
+    both = fitted.merge(assigned, on="user_id", suffixes=("_fit", "_new"))
+    assert len(both) == len(fitted) == 300
+    assert (both["segment_id_fit"] == both["segment_id_new"]).all()
+    assert (both["segment_name_fit"] == both["segment_name_new"]).all()
