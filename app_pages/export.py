@@ -6,10 +6,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core.errors import InterestLensError
 from ui import cached, state
 from ui.i18n import t
-from ui.widgets import file_name, log_unexpected, require_analysis, segment_label, show_error
+from ui.widgets import file_name, require_analysis, run_safely, segment_label
 
 KINDS = (
     ("members", "csv", "text/csv"),
@@ -43,26 +42,17 @@ def render() -> None:
     small = [s for s in analysis.segments if s.size < min_size]
     if small and min_size > 1:
         st.caption(t("exp.small_note", n=len(small), size=int(min_size)))
-    try:
-        privacy = PrivacySettings(pseudonymize=pseudonymize, min_segment_size=int(min_size), scrub_pii=scrub,
-                                  key=state.get(state.PSEUDONYM_KEY))  # fmt: skip
-    except InterestLensError as error:
-        show_error(error)
+    privacy = run_safely(lambda: PrivacySettings(pseudonymize=pseudonymize, min_segment_size=int(min_size),
+                                                  scrub_pii=scrub, key=state.get(state.PSEUDONYM_KEY)))  # fmt: skip
+    if privacy is None:
         return
     run_key = f"{state.get(state.DATASET_KEY)}:{cached.config_key(analysis.config)}:{analysis.segmentation.k}"
     stored = state.get(state.EVALUATION).get(run_key)
     evaluation = stored.to_json() if stored is not None and hasattr(stored, "to_json") else None
     st.subheader(t("exp.files_title"))
-    try:
-        with st.spinner(t("exp.preparing")):
-            files = cached.export_files(renamed(analysis), privacy,
-                                        evaluation=evaluation)  # fmt: skip
-    except InterestLensError as error:
-        show_error(error)
-        return
-    except Exception as error:
-        log_unexpected(error)
-        show_error(error)
+    with st.spinner(t("exp.preparing")):
+        files = run_safely(lambda: cached.export_files(renamed(analysis), privacy, evaluation=evaluation))
+    if files is None:
         return
     cols = st.columns(len(KINDS))
     for col, (kind, ext, mime) in zip(cols, KINDS, strict=True):

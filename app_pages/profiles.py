@@ -6,19 +6,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.errors import InterestLensError
+from core.insights import compare_segments
 from ui import cached, state
 from ui.charts import ADHOC_COLOR, bars, color, sentiment_figure
 from ui.i18n import t
 from ui.widgets import (
     escape_md,
     item_texts,
-    log_unexpected,
     require_analysis,
+    run_safely,
     segment_label,
     segment_options,
     select,
-    show_error,
     table,
 )
 
@@ -163,14 +162,8 @@ def compare_view(analysis, options: dict[int, str]) -> None:
     frame = pd.DataFrame(rows, index=[segment_label(analysis, a), segment_label(analysis, b)]).T.reset_index()
     frame.columns = ["", f"#{a} {segment_label(analysis, a)}", f"#{b} {segment_label(analysis, b)}"]
     table(frame)
-    try:
-        from core.insights import compare_segments
-    except ImportError:
-        return
-    try:
-        diff = cached.comparison(analysis, a, b, compare_segments)
-    except InterestLensError as error:
-        show_error(error)
+    diff = run_safely(lambda: cached.comparison(analysis, a, b, compare_segments))
+    if diff is None:
         return
     st.caption(t("prof.compare_diff"))
     terms = max(len(diff.terms_a), len(diff.terms_b))
@@ -205,14 +198,8 @@ def render() -> None:
         st.subheader(t("prof.adhoc_title"))
         index = {u: i for i, u in enumerate(analysis.profiles.user_ids.astype(str))}
         rows = np.array(sorted(index[u] for u in adhoc["user_ids"] if u in index), dtype=int)
-        try:
-            profile = cached.adhoc_profile(analysis, adhoc["user_ids"])
-        except InterestLensError as error:
-            show_error(error)
-            return
-        except Exception as error:
-            log_unexpected(error)
-            show_error(error)
+        profile = run_safely(lambda: cached.adhoc_profile(analysis, adhoc["user_ids"]))
+        if profile is None:
             return
         profile_view(analysis, profile, rows, ADHOC_COLOR, segment_id=None)
     else:

@@ -6,17 +6,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.errors import InterestLensError
 from ui import cached, state
 from ui.i18n import t
 from ui.widgets import (
     escape_md,
     item_texts,
-    log_unexpected,
     require_analysis,
+    run_safely,
     segment_options,
     select,
-    show_error,
     table,
 )
 
@@ -61,16 +59,11 @@ def recommendations_view(analysis) -> None:
                 :SEGMENT_SAMPLE
             ]
         )
-    try:
-        with st.spinner(t("rec.fitting")):
-            model = cached.recommender(analysis, kind)
-            result = model.recommend(targets, n=int(top_n), with_reasons=True)
-    except InterestLensError as error:
-        show_error(error)
-        return
-    except Exception as error:
-        log_unexpected(error)
-        show_error(error)
+    with st.spinner(t("rec.fitting")):
+        result = run_safely(
+            lambda: cached.recommender(analysis, kind).recommend(targets, n=int(top_n), with_reasons=True)
+        )
+    if result is None:
         return
     frame = result.to_frame()
     texts = item_texts(analysis)
@@ -103,20 +96,17 @@ def evaluation_view(analysis) -> None:
     key = f"{state.get(state.DATASET_KEY)}:{cached.config_key(analysis.config)}:{analysis.segmentation.k}"
     stored = state.get(state.EVALUATION).get(key)
     if st.button(t("rec.eval_run"), type="primary" if stored is None else "secondary", key="eval_run"):
-        try:
-            bar = st.progress(0.0, text=t("rec.eval_running"))
-            stored = cached.evaluation(
+        bar = st.progress(0.0, text=t("rec.eval_running"))
+        fresh = run_safely(
+            lambda: cached.evaluation(
                 analysis,
                 state.get(state.DATASET_KEY),
                 progress=lambda f, m: bar.progress(min(max(float(f), 0.0), 1.0), text=m),
             )
-            bar.empty()
-        except InterestLensError as error:
-            show_error(error)
-        except Exception as error:
-            log_unexpected(error)
-            show_error(error)
-        else:
+        )
+        bar.empty()
+        if fresh is not None:
+            stored = fresh
             results = dict(state.get(state.EVALUATION))
             results[key] = stored
             state.put(state.EVALUATION, results)

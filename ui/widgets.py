@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +14,8 @@ import streamlit as st
 from core.errors import InterestLensError
 from ui import state
 from ui.i18n import lang, t
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from core.pipeline import Analysis
@@ -99,6 +102,19 @@ def show_error(error: BaseException) -> None:
 
 def log_unexpected(error: BaseException) -> None:
     log.error("unexpected failure", exc_info=error)
+
+
+def run_safely(compute: Callable[[], T]) -> T | None:
+    """Run a core computation for a page. On failure show a bilingual message (details go to the
+    server log, never to the browser) and return None, so the page keeps what it showed before."""
+    try:
+        return compute()
+    except InterestLensError as error:
+        show_error(error)
+    except Exception as error:  # out of memory, a bug: say so, keep what the user had
+        log_unexpected(error)
+        show_error(error)
+    return None
 
 
 def file_name(analysis: Analysis | None, kind: str, ext: str) -> str:
