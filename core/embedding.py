@@ -49,7 +49,7 @@ __all__ = ["AUTO_CPU_BACKEND", "Embedder", "SentenceTransformerEmbedder", "Tfidf
 log = logging.getLogger(__name__)
 
 # What backend="auto" means on CPU, chosen from bench/embed_bench.py figures: bf16 weights where the
-# CPU computes bf16 natively (1.6x torch fp32 at cosine >= 0.9998 here), else ONNX Runtime fp32.
+# CPU computes bf16 natively (1.3-1.7x torch fp32 at cosine >= 0.9998 here), else ONNX Runtime fp32.
 AUTO_CPU_BACKEND = "torch-bf16" if cpu_has_bf16() else "onnx"
 BLOCK_SIZE = 512  # least texts per model call: the unit of progress and of cache writes
 
