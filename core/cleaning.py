@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.converters import Converted, parse_event_types, parse_numbers, parse_ratings, parse_timestamps
-from core.data import Dataset, IngestReport
+from core.data import CORE_EVENT_COLUMNS, Dataset, IngestReport
 from core.errors import IngestError
 from core.items import CONTROL_CHARS, build_items, index_items_table, join_text, text_id
 from core.loading import RawTable
@@ -215,18 +215,7 @@ def clean(
     return Dataset(events=events, items=items_df, report=report, rejected=rejected)
 
 
-_CANONICAL_OUT = (
-    "user_id",
-    "item_id",
-    "event_type",
-    "timestamp",
-    "rating",
-    "quantity",
-    "price",
-    "review",
-    "label",
-    "source_row",
-)
+_CANONICAL_OUT = (*CORE_EVENT_COLUMNS, "label", "source_row")
 
 
 def _check_columns(mapping: ColumnMapping, columns: list[str], what: str) -> None:
