@@ -7,53 +7,18 @@ sample data, runs the analysis with the default settings and screenshots each pa
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python tools/screenshots.py` from the Makefile
+    sys.path.insert(0, str(ROOT))
+
+from tools.live_app import CHROMIUM, CHROMIUM_ARGS, free_port, nav, start_server, stop_server  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 PAGES = [("Segments", "02-segments"), ("Profiles", "03-profiles"), ("Recommendations", "04-recommendations"),
          ("Export", "05-export")]  # fmt: skip
-
-
-def nav(page, title: str):
-    """The sidebar navigation link of a page (page links in the body may share words)."""
-    return page.locator('[data-testid="stSidebarNav"] a', has_text=title).first
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "TOKENIZERS_PARALLELISM": "false",
-    }
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit("streamlit did not start within 60 s")
 
 
 def settle(page) -> None:
@@ -66,7 +31,7 @@ def settle(page) -> None:
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         print("chromium missing: run `make browser-deps`", file=sys.stderr)
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
@@ -74,7 +39,7 @@ def main() -> int:
     server = start_server(port)
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 2600})
             page.goto(f"http://127.0.0.1:{port}")
             page.get_by_role("button", name="Use sample data").click()
@@ -91,8 +56,7 @@ def main() -> int:
                 print(f"wrote {OUT / name}.png")
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_server(server)
     return 0
 
 
