@@ -127,7 +127,7 @@ def options_section(source: dict[str, Any]) -> None:
         columns: list[str] = []
         inferred: dict[str, Any] = {}
         try:
-            from core.schema import infer_mapping
+            from core.ingest.schema import infer_mapping
 
             raw = cached.read_preview(source["events"], source["filename"], encoding=options.get("encoding"),
                                       delimiter=options.get("delimiter"))  # fmt: skip
@@ -185,7 +185,7 @@ def _index(values: list[str], value: str | None) -> int:
 
 
 def raw_frame(raw: Any) -> pd.DataFrame:
-    """The DataFrame inside a core.loading.RawTable."""
+    """The DataFrame inside a core.ingest.read.RawTable."""
     frame = getattr(raw, "frame", None)
     if frame is None:
         frame = raw.data

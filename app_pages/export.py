@@ -30,7 +30,7 @@ def render() -> None:
     analysis = require_analysis()
     if analysis is None:
         return
-    from core.privacy import PrivacySettings
+    from core.export.privacy import PrivacySettings
 
     st.subheader(t("exp.privacy_title"))
     c1, c2, c3 = st.columns(3)

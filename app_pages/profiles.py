@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.insights import compare_segments
+from core.explain.insights import compare_segments
 from ui import cached, state
 from ui.charts import ADHOC_COLOR, bars, color, sentiment_figure
 from ui.i18n import t

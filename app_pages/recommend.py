@@ -23,7 +23,7 @@ SEGMENT_SAMPLE = 50  # members whose lists are pooled into a segment's list
 
 
 def recommender_names() -> list[str]:
-    from core.recommend import RECOMMENDERS
+    from core.recommend.registry import RECOMMENDERS
 
     return list(RECOMMENDERS)
 
@@ -89,7 +89,7 @@ def evaluation_view(analysis) -> None:
     st.subheader(t("rec.eval_title"))
     st.caption(t("rec.eval_intro"))
     try:
-        import core.evaluation  # noqa: F401
+        import core.recommend.evaluation  # noqa: F401
     except ImportError:
         st.info(t("rec.eval_unavailable"), icon="⏳")
         return
@@ -126,7 +126,7 @@ def evaluation_view(analysis) -> None:
 
 
 def evaluation_tables(result) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """core.evaluation.EvaluationResult as two tables: recommender x metric, segmentation x metric."""
+    """core.recommend.evaluation.EvaluationResult as two tables: recommender x metric, segmentation x metric."""
 
     def frame(rows: dict[str, dict[str, float]], label: str) -> pd.DataFrame:
         out = pd.DataFrame.from_dict(rows, orient="index").round(4)

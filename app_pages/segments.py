@@ -30,7 +30,7 @@ ADVISOR_METRICS = ["silhouette", "stability", "calinski_harabasz", "davies_bould
 
 def methods() -> list[str]:
     try:
-        from core.clustering import CLUSTERERS
+        from core.segment.clusterers import CLUSTERERS
     except ImportError:
         return ["kmeans"]
     return list(CLUSTERERS)

@@ -28,8 +28,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bench.sections import write_section  # noqa: E402
-from core.embedding import AUTO_CPU_BACKEND, make_embedder, normalise_text  # noqa: E402
-from core.profiles import build_profiles  # noqa: E402
+from core.embed.embedding import AUTO_CPU_BACKEND, make_embedder  # noqa: E402
+from core.embed.profiles import build_profiles  # noqa: E402
+from core.embed.texts import normalise_text  # noqa: E402
 
 DATA = ROOT / ".." / "shared" / "datasets"
 RETAIL = DATA / "online_retail" / "online_retail.csv.gz"
@@ -76,8 +77,8 @@ def segments(vectors: np.ndarray, seed: int = SEED) -> np.ndarray:
 
 
 def product_segments(vectors: np.ndarray) -> np.ndarray:
-    """User segments as the product makes them (core.clustering.segment_users, k-means++ x4)."""
-    from core.clustering import segment_users
+    """User segments as the product makes them (core.segment.clustering.segment_users, k-means++ x4)."""
+    from core.segment.clustering import segment_users
 
     return segment_users(vectors, k=K, seed=SEED, stability_runs=0).labels
 
@@ -160,10 +161,10 @@ def bench_dataset(name: str, texts: list[str], cache_root: Path) -> dict[str, An
 def bench_profiles(texts: list[str], events: pd.DataFrame, result: dict[str, Any]) -> dict[str, Any]:
     """Profile build time on our default vectors (every customer row of the raw file), and ARI of the
     segments the product makes from each path's vectors vs from fp32 vectors, on the data as the
-    product cleans it (core.ingest: cancellations, returns, duplicates and non-products dropped)."""
+    product cleans it (core.ingest.dataset: cancellations, returns, duplicates and non-products dropped)."""
     from sklearn.metrics import adjusted_rand_score
 
-    from core.ingest import load_dataset
+    from core.ingest.dataset import load_dataset
 
     times = []
     for _ in range(3):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU check for the embedding engine: embed 50,000 texts on CUDA through core.embedding and compare
+# GPU check for the embedding engine: embed 50,000 texts on CUDA through core.embed.embedding and compare
 # with CPU torch fp32.
 #
 # Two steps (the device machine reaches nothing outside and gets only the repo, <= 64 MiB):
@@ -7,7 +7,7 @@
 #      writes .gpucheck/ (git-ignored via .git/info/exclude): the default model with its weights
 #      stored as fp16 (87 MB -> 44 MB, restored to fp32 there), 50,000 texts, and the CPU torch fp32
 #      vectors of the first 2,000 of them made here with the original weights; and .whl/ with
-#      platformdirs (the one dependency of core.embedding that the device image lacks).
+#      platformdirs (the one dependency of core.embed.embedding that the device image lacks).
 #   2. on the device:   run(command="bash bench/gpu_check.sh", carry=[".gpucheck", ".whl"], timeout_s=420)
 #      prints texts/s on CUDA (fp32, and fp16 for comparison) and cosine to CPU fp32.
 set -euo pipefail
@@ -83,7 +83,7 @@ import sentence_transformers
 import torch
 from safetensors.torch import load_file, save_file
 
-from core.embedding import make_embedder
+from core.embed.embedding import make_embedder
 
 check = Path(".gpucheck")
 model_dir = Path(tempfile.mkdtemp()) / "model"
@@ -103,7 +103,7 @@ vecs = emb.embed(texts)
 torch.cuda.synchronize()
 secs = time.perf_counter() - start
 cos = (vecs[: len(ref)] * ref).sum(axis=1)
-print(f"CUDA fp32 via core.embedding: {len(texts) / secs:,.0f} texts/s ({secs:.1f} s, "
+print(f"CUDA fp32 via core.embed.embedding: {len(texts) / secs:,.0f} texts/s ({secs:.1f} s, "
       f"{emb.last_stats['model_calls']} model calls, {emb.last_stats['n_truncated']} truncated)")
 print(f"cosine to CPU fp32 (first {len(ref)} texts, original weights): mean {cos.mean():.5f}, min {cos.min():.5f}")
 

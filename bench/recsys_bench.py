@@ -23,8 +23,8 @@ import pandas as pd  # noqa: E402
 from bench.recsys_data import cached_embed, load_movielens, load_online_retail  # noqa: E402
 from bench.sections import write_section  # noqa: E402
 from core.config import AnalysisConfig  # noqa: E402
-from core.evaluation import EvaluationResult, evaluate_split  # noqa: E402
-from core.splits import Split, temporal_split  # noqa: E402
+from core.recommend.evaluation import EvaluationResult, evaluate_split  # noqa: E402
+from core.recommend.splits import Split, temporal_split  # noqa: E402
 
 SEED = 42
 
@@ -78,7 +78,7 @@ def _split(case: BenchCase, events: pd.DataFrame, *, validation: bool = False) -
 
 
 def _vectors(items: pd.DataFrame) -> tuple[Any, Any, list[str]]:
-    from core.embedding import make_embedder
+    from core.embed.embedding import make_embedder
 
     texts = items["text"].astype(str).tolist()
     return cached_embed(texts), make_embedder("tfidf").embed(texts), texts

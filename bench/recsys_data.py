@@ -87,9 +87,9 @@ def load_online_retail() -> tuple[pd.DataFrame, pd.DataFrame]:
 def cached_embed(texts: list[str], *, name: str = "minilm") -> np.ndarray:
     """(n, dim) float32 L2-normalised vectors from the product's own embedder (default backend).
 
-    Its content-addressed cache (core/embed_cache.py) makes repeated bench runs embed nothing.
+    Its content-addressed cache (core/embed/cache.py) makes repeated bench runs embed nothing.
     """
-    from core.embedding import make_embedder
+    from core.embed.embedding import make_embedder
 
     vectors = make_embedder(None if name == "minilm" else name).embed(texts)
     return np.asarray(vectors, dtype=np.float32)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from core.sentiment import lexicon_features, score_sentiment, sentiment_labels  # noqa: E402
+from core.explain.sentiment import lexicon_features, score_sentiment, sentiment_labels  # noqa: E402
 
 REVIEWS = ROOT / ".." / "shared" / "datasets" / "amazon_reviews_2018_small5core" / "reviews.csv.gz"
 BENCH_MD = ROOT / "docs" / "benchmarks.md"

@@ -10,21 +10,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from core.errors import InterestLensError
+from core.ingest.schema import parse_mapping_overrides
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def parse_mapping_overrides(pairs: Sequence[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        canonical, sep, source = pair.partition("=")
-        if not sep or not canonical.strip():
-            raise InterestLensError(
-                f"--map expects canonical=column, got '{pair}'.",
-                f"--map 的格式应为 角色=列名，收到“{pair}”。",
-            )
-        out[canonical.strip()] = source
-    return out
 
 
 def _report_summary(report: Any) -> str:
@@ -42,7 +30,7 @@ def _report_summary(report: Any) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from core.ingest import load_dataset
+    from core.ingest.dataset import load_dataset
 
     dataset = load_dataset(
         args.events,

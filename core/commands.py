@@ -71,7 +71,7 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_analyze(subparsers) -> None:
-    from core.clustering import CLUSTERERS
+    from core.segment.clusterers import CLUSTERERS
 
     parser = subparsers.add_parser("analyze", help="segment users and describe the segments")
     add_analysis_options(parser)
@@ -88,8 +88,8 @@ def add_analyze(subparsers) -> None:
 
 
 def _load(args: argparse.Namespace, *, label_column: str | None = None):
-    from core.cli import parse_mapping_overrides
-    from core.ingest import load_dataset
+    from core.ingest.dataset import load_dataset
+    from core.ingest.schema import parse_mapping_overrides
 
     overrides = parse_mapping_overrides(args.map)
     if label_column:
@@ -115,11 +115,11 @@ def _config(args: argparse.Namespace, **extra):
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from core.export import write_all
-    from core.outputs import write_core_outputs
+    from core.export.outputs import write_core_outputs
+    from core.export.privacy import PrivacySettings
+    from core.export.writer import write_all
     from core.pipeline import run_analysis
-    from core.privacy import PrivacySettings
-    from core.recommend import recommend_for_members
+    from core.recommend.members import recommend_for_members
 
     progress = ConsoleProgress()
     dataset = _load(args, label_column=args.label_column)
@@ -162,8 +162,8 @@ def add_assign(subparsers) -> None:
 
 
 def run_assign(args: argparse.Namespace) -> int:
-    from core.assign import cli_assign
-    from core.privacy import PrivacySettings
+    from core.export.assign import cli_assign
+    from core.export.privacy import PrivacySettings
 
     privacy = PrivacySettings(pseudonymize=args.pseudonymize) if args.pseudonymize else None
     result = cli_assign(args.bundle, args.events, args.out, privacy=privacy)
@@ -174,14 +174,14 @@ def run_assign(args: argparse.Namespace) -> int:
 
 
 def add_evaluate(subparsers) -> None:
-    from core.evaluation import add_evaluate_arguments
+    from core.recommend.evaluation import add_evaluate_arguments
 
     parser = subparsers.add_parser("evaluate", help="offline evaluation of recommenders and segmentations")
     add_evaluate_arguments(parser)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from core.evaluation import cli_evaluate
+    from core.recommend.evaluation import cli_evaluate
 
     progress = ConsoleProgress()
     args.progress = progress

@@ -26,7 +26,7 @@ class AnalysisConfig:
     event_weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_EVENT_WEIGHTS.items())
     half_life_days: float | None = 90.0  # None = no recency decay
     use_ratings: bool = True
-    method: str = "kmeans"  # key of core.clustering.CLUSTERERS
+    method: str = "kmeans"  # key of core.segment.clustering.CLUSTERERS
     k: int | None = None  # None = ask the K advisor
     k_min: int = 2
     k_max: int = 12

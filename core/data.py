@@ -15,7 +15,7 @@
 `Dataset.items` (one row per item_id that occurs in events):
     item_id     str
     text        str          what the model embeds: title/description/genres/tags; when the source has
-                             no item text, the item's reviews joined (see core/items.py)
+                             no item text, the item's reviews joined (see core/ingest/items.py)
     <other>     str          item attributes from an items table
 
 Row order of `events` is the source order of kept rows; `source_row` (int, 1-based data line)

@@ -12,78 +12,21 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.analysis import Analysis, Prepared
 from core.errors import AnalysisError, ConfigError
 from core.progress import Progress, no_progress, scaled
 
 if TYPE_CHECKING:
-    from core.clustering import KAdvice, Segmentation
     from core.config import AnalysisConfig
     from core.data import Dataset
-    from core.embedding import Embedder
-    from core.insights import SegmentProfile
-    from core.profiles import UserProfiles
+    from core.embed.embedding import Embedder
+    from core.segment.types import KAdvice
 
 QUALITY_SAMPLE = 5000  # users sampled for the silhouette of the chosen segmentation
-
-
-@dataclass(frozen=True, eq=False)
-class Prepared:
-    """Embeddings and profiles: the expensive, K-independent half of an analysis."""
-
-    dataset: Dataset
-    item_ids: np.ndarray  # (n_items,) object
-    item_vectors: np.ndarray  # (n_items, dim) float32, L2-normalised
-    profiles: UserProfiles
-    embedding_info: dict[str, Any]
-    timings: dict[str, float]
-
-
-@dataclass(frozen=True, eq=False)
-class Analysis:
-    """One finished analysis: everything pages, exporters and the CLI read."""
-
-    config: AnalysisConfig
-    dataset: Dataset
-    item_ids: np.ndarray  # (n_items,) object: row order of item_vectors
-    item_vectors: np.ndarray  # (n_items, dim) float32, L2-normalised
-    profiles: UserProfiles
-    segmentation: Segmentation
-    k_advice: KAdvice | None
-    coords: np.ndarray  # (n_users, 2) float32, same row order as profiles.user_ids
-    coords3d: np.ndarray | None  # (n_users, 3) float32 or None
-    projection_info: dict[str, Any]  # method, sampled (bool), n_fit
-    segments: list[SegmentProfile]  # one per segment id, in id order
-    quality: dict[str, float]  # silhouette, davies_bouldin, calinski_harabasz; ari, nmi when labelled
-    timings: dict[str, float]  # stage -> seconds
-    embedding_info: dict[str, Any]  # model_id, backend, device, n_texts, n_unique, n_cached, n_truncated
-    run_id: str  # short id for file names
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def segment_names(self) -> dict[int, str]:
-        return {s.segment_id: s.name for s in self.segments}
-
-    def members(self) -> Any:
-        """One row per segmented user: user_id, segment_id, segment_name, confidence, x, y."""
-        import pandas as pd
-
-        names = self.segment_names
-        labels = self.segmentation.labels
-        return pd.DataFrame(
-            {
-                "user_id": self.profiles.user_ids,
-                "segment_id": labels,
-                "segment_name": [names.get(int(label), "") for label in labels],
-                "confidence": np.round(self.segmentation.confidence, 4),
-                "x": np.round(self.coords[:, 0], 4),
-                "y": np.round(self.coords[:, 1], 4),
-            }
-        )
 
 
 @contextmanager
@@ -103,8 +46,8 @@ def embed_and_profile(
     embedder: Embedder | None = None,
 ) -> Prepared:
     """Embed every unique item text (cached by content) and build one interest vector per user."""
-    from core.embedding import make_embedder
-    from core.profiles import build_profiles
+    from core.embed.embedding import make_embedder
+    from core.embed.profiles import build_profiles
 
     report = progress or no_progress
     timings: dict[str, float] = {}
@@ -156,7 +99,7 @@ def embed_and_profile(
 
 
 def _choose_k(vectors: np.ndarray, config: AnalysisConfig, progress: Progress) -> tuple[int, KAdvice | None]:
-    from core.clustering import advise_k
+    from core.segment.k_advisor import advise_k
 
     n_users = len(vectors)
     if config.method == "hdbscan":
@@ -219,9 +162,10 @@ def segment_and_describe(
     With `previous`, segment ids are matched to that run's (Hungarian on centroid similarity), so
     names a person gave to segment ids survive a re-run with another K, method or seed.
     """
-    from core.clustering import label_agreement, match_segments, relabel, segment_users
-    from core.insights import describe_segments
-    from core.projection import project
+    from core.explain.insights import describe_segments
+    from core.segment.clustering import label_agreement, segment_users
+    from core.segment.projection import project
+    from core.segment.stability import match_segments, relabel
 
     report = progress or no_progress
     timings = dict(prepared.timings)
@@ -326,7 +270,7 @@ def run_analysis(
     embedder: Embedder | None = None,
 ) -> Analysis:
     """The whole pipeline: embed, profile, segment, project, describe."""
-    from core.embedding import make_embedder
+    from core.embed.embedding import make_embedder
 
     report = progress or no_progress
     model = embedder or make_embedder(config.model, device=config.device, backend=config.backend)

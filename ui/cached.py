@@ -29,9 +29,9 @@ from ui.store import sha256 as sha256
 from ui.store import upload_key as upload_key
 
 if TYPE_CHECKING:
+    from core.analysis import Analysis
     from core.config import AnalysisConfig
     from core.data import Dataset
-    from core.pipeline import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ PREPARE_FIELDS = ("model", "device", "backend", "event_weights", "half_life_days
 @st.cache_resource(max_entries=2, show_spinner=False)
 def shared_embedder(model: str | None, device: str = "auto", backend: str = "auto") -> Any:
     """A sentence-transformers embedder shared by all sessions (stateless apart from a text cache)."""
-    from core.embedding import make_embedder
+    from core.embed.embedding import make_embedder
 
     return make_embedder(model, device=device, backend=backend)
 
@@ -58,7 +58,7 @@ def start_map_warm_up() -> bool:
 
     if os.environ.get("INTEREST_LENS_NO_WARMUP"):
         return False
-    from core.projection import warm_up
+    from core.segment.projection import warm_up
 
     threading.Thread(target=warm_up, name="umap-warm-up", daemon=True).start()
     return True
@@ -66,7 +66,7 @@ def start_map_warm_up() -> bool:
 
 def embedder_for(config: AnalysisConfig) -> Any:
     if (config.model or "").lower() == "tfidf":
-        from core.embedding import make_embedder
+        from core.embed.embedding import make_embedder
 
         return make_embedder("tfidf")  # fitted on this session's corpus: never shared
     return shared_embedder(config.model, config.device, config.backend)
@@ -76,8 +76,8 @@ def embedder_for(config: AnalysisConfig) -> Any:
 def read_preview(
     raw: bytes, filename: str, *, encoding: str | None = None, delimiter: str | None = None
 ) -> Any:
-    """core.loading.read_table, memoised per upload + options."""
-    from core.loading import read_table
+    """core.ingest.read.read_table, memoised per upload + options."""
+    from core.ingest.read import read_table
 
     key = upload_key(raw, filename, options={"encoding": encoding, "delimiter": delimiter})
     return memo("raw", key, lambda: read_table(raw, filename, encoding=encoding, delimiter=delimiter))
@@ -93,8 +93,8 @@ def load(
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> tuple[str, Dataset]:
-    """core.ingest.load_dataset, memoised; returns (dataset key, dataset)."""
-    from core.ingest import load_dataset
+    """core.ingest.dataset.load_dataset, memoised; returns (dataset key, dataset)."""
+    from core.ingest.dataset import load_dataset
 
     options = {"mapping": mapping_overrides or {}, "encoding": encoding, "delimiter": delimiter}
     key = upload_key(events, filename, items=items, items_filename=items_filename, options=options)
@@ -155,8 +155,8 @@ def analyse(
 
 
 def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | None = None) -> Any:
-    """core.evaluation.evaluate_dataset for this dataset + config (same K), memoised per session."""
-    from core.evaluation import evaluate_dataset
+    """core.recommend.evaluation.evaluate_dataset for this dataset + config (same K), memoised per session."""
+    from core.recommend.evaluation import evaluate_dataset
 
     config = analysis.config
     key = f"{dataset_key}:{config_key(config)}:{analysis.segmentation.k}"
@@ -178,8 +178,8 @@ def adhoc_profile(analysis: Analysis, user_ids: list[str]) -> Any:
     """The full SegmentProfile of a map selection: segment 0 of a two-way split (selection / rest)."""
     import numpy as np
 
-    from core.clustering import Segmentation
-    from core.insights import describe_segments
+    from core.explain.insights import describe_segments
+    from core.segment.types import Segmentation
 
     def _describe() -> Any:
         chosen = np.isin(analysis.profiles.user_ids.astype(str), np.asarray(user_ids, dtype=str))
@@ -224,7 +224,7 @@ def _unit_means(vectors: Any, labels: Any) -> Any:
 
 
 def comparison(analysis: Analysis, a: int, b: int, compare: Callable[..., Any]) -> Any:
-    """core.insights.compare_segments for two segments of a run, memoised per session."""
+    """core.explain.insights.compare_segments for two segments of a run, memoised per session."""
     return memo(
         "compare",
         f"{analysis.run_id}:{a}:{b}",
@@ -241,8 +241,8 @@ def comparison(analysis: Analysis, a: int, b: int, compare: Callable[..., Any]) 
 
 
 def recommender(analysis: Analysis, name: str) -> Any:
-    """A core.recommend recommender of the given kind fitted on the run's events, memoised per run."""
-    from core.recommend import RECOMMENDERS
+    """A core.recommend.members recommender of the given kind fitted on the run's events, memoised per run."""
+    from core.recommend.registry import RECOMMENDERS
 
     def _fit() -> Any:
         items = analysis.dataset.items.set_index("item_id")
@@ -269,10 +269,10 @@ def export_files(
     analysis: Analysis, privacy: Any, *, evaluation: Any = None, recommendations: Any = None
 ) -> dict[str, bytes]:
     """members CSV, Excel, HTML report and bundle bytes for a (renamed) analysis + privacy settings."""
-    from core.bundle import bundle_bytes
-    from core.export import build_view
-    from core.export_tables import excel_bytes, members_csv_bytes
-    from core.report import html_report
+    from core.export.bundle import bundle_bytes
+    from core.export.report import html_report
+    from core.export.tables import excel_bytes, members_csv_bytes
+    from core.export.writer import build_view
 
     def _build() -> dict[str, bytes]:
         view = build_view(analysis, privacy=privacy, evaluation=evaluation, recommendations=recommendations)

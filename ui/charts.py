@@ -14,8 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 if TYPE_CHECKING:
-    from core.clustering import KAdvice
-    from core.pipeline import Analysis
+    from core.analysis import Analysis
+    from core.segment.types import KAdvice
 
 # Okabe-Ito + Tableau: colour-blind friendly first, then distinct extras; cycles beyond 20.
 PALETTE = (

@@ -24,7 +24,7 @@ SOURCE = "source"  # dict: events bytes/filename, items bytes/filename of DATASE
 LAST_UPLOAD = "last_upload"  # key of the last file seen in the uploader (reruns do not re-ingest it)
 DATA_ERROR = "data_error"  # last ingest error (InterestLensError) or None
 
-ANALYSIS = "analysis"  # core.pipeline.Analysis currently shown, or None
+ANALYSIS = "analysis"  # core.analysis.Analysis currently shown, or None
 RUN_ERROR = "run_error"  # last failed run (InterestLensError or str) or None
 SEGMENT_NAMES = "segment_names"  # {run_id: {segment_id: name}} edited by the user
 ADHOC = "adhoc"  # {"run_id": str, "user_ids": list[str]} from a map selection, or None

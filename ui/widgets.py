@@ -18,7 +18,7 @@ from ui.i18n import lang, t
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from core.pipeline import Analysis
+    from core.analysis import Analysis
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.clustering import KAdvice, Segmentation
+from core.analysis import Analysis
 from core.config import AnalysisConfig
 from core.data import Dataset, IngestReport
-from core.insights import SegmentProfile
-from core.pipeline import Analysis
-from core.profiles import UserProfiles
+from core.embed.profiles import UserProfiles
+from core.explain.insights import SegmentProfile
+from core.segment.types import KAdvice, Segmentation
 
 TOPICS = ("tea", "running", "camera")
 HOSTILE_TEXT = "**bold** ![px](http://example.invalid/px.png) <script>alert(1)</script> :red[x]"

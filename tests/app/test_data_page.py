@@ -9,7 +9,7 @@ import pytest
 from tests.app.conftest import no_exceptions
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
-HAS_INGEST = importlib.util.find_spec("core.ingest") is not None
+HAS_INGEST = importlib.util.find_spec("core.ingest.dataset") is not None
 
 
 def test_report_shows_counts_reasons_and_rejected_download(seeded, analysis):
@@ -42,14 +42,14 @@ def test_bad_upload_shows_error_and_keeps_previous_dataset_and_results(seeded, a
 
 def test_bad_upload_message_follows_the_language(seeded):
     if not HAS_INGEST:
-        pytest.skip("core.ingest not available yet")
+        pytest.skip("core.ingest.dataset not available yet")
     at = seeded.run()
     at.sidebar.segmented_control[0].set_value("zh").run()
     at.file_uploader(key="upload_events").set_value(("x.csv", b"", "text/csv")).run()
     assert at.error and any("\u4e00" <= ch <= "\u9fff" for ch in at.error[0].value)
 
 
-@pytest.mark.skipif(not HAS_INGEST, reason="core.ingest not available yet")
+@pytest.mark.skipif(not HAS_INGEST, reason="core.ingest.dataset not available yet")
 def test_good_upload_replaces_dataset_and_clears_the_old_run(seeded):
     csv = "user_id,item_id,title,rating\n007,a,green tea,5\nNA,b,running shoes,4\n007,b,running shoes,3\n"
     at = seeded.run()

@@ -50,12 +50,14 @@ def test_compare_view_lists_both_segments(on_profiles, analysis):
     assert any("#0" in str(c) for c in frame.columns)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("core.insights") is None, reason="core.insights missing")
+@pytest.mark.skipif(
+    importlib.util.find_spec("core.explain.insights") is None, reason="core.explain.insights missing"
+)
 def test_adhoc_selection_gets_its_own_profile(seeded, analysis):
     try:
-        from core.insights import describe_segments  # noqa: F401
+        from core.explain.insights import describe_segments  # noqa: F401
     except ImportError:
-        pytest.skip("core.insights.describe_segments not available yet")
+        pytest.skip("core.explain.insights.describe_segments not available yet")
     picked = [str(u) for u in analysis.profiles.user_ids[:7]]
     seeded.session_state["adhoc"] = {"run_id": analysis.run_id, "user_ids": picked}
     at = seeded.run()

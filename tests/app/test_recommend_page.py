@@ -32,9 +32,9 @@ def test_search_narrows_users_and_segment_mode_pools_members(on_recommend):
 
 
 def test_evaluation_runs_on_demand_and_is_reused(on_recommend, monkeypatch):
-    import core.evaluation
+    import core.recommend.evaluation
     import ui.cached
-    from core.evaluation import EvaluationResult
+    from core.recommend.evaluation import EvaluationResult
 
     calls = []
 
@@ -50,7 +50,7 @@ def test_evaluation_runs_on_demand_and_is_reused(on_recommend, monkeypatch):
         )
 
     monkeypatch.setattr(ui.cached, "embedder_for", lambda config: None)
-    monkeypatch.setattr(core.evaluation, "evaluate_dataset", fake)
+    monkeypatch.setattr(core.recommend.evaluation, "evaluate_dataset", fake)
     at = on_recommend
     assert any("Not run yet" in c.value for c in at.caption)
     at.button(key="eval_run").click().run()

@@ -7,8 +7,8 @@ import pytest
 
 import core.pipeline
 import ui.cached
+from core.analysis import Prepared
 from core.errors import EmbeddingError
-from core.pipeline import Prepared
 from tests.app.conftest import no_exceptions
 from tests.app.factory import make_analysis
 from ui.widgets import selected_users

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.clustering import KAdvice, Segmentation
+from core.analysis import Analysis
 from core.config import AnalysisConfig
 from core.data import Dataset, IngestReport
-from core.insights import SegmentProfile
-from core.pipeline import Analysis
-from core.profiles import UserProfiles
+from core.embed.profiles import UserProfiles
+from core.explain.insights import SegmentProfile
+from core.segment.types import KAdvice, Segmentation
 
 FORMULA_PAYLOADS = [
     '=HYPERLINK("http://evil.example/x","click")',

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from core.errors import IngestError
-from core.ingest import load_dataset
-from core.loading import read_table
-from core.sniffing import ReadLimits
+from core.ingest.dataset import load_dataset
+from core.ingest.read import read_table
+from core.ingest.sniffing import ReadLimits
 
 GOOD = "user_id,item_id,title,rating\nu1,i1,Hiking boots,5\nu2,i2,Baby stroller,4\n"
 

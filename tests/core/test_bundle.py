@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.assign import assign_new_users, nearest_segments
-from core.bundle import JSON_MEMBERS, NPY_MEMBERS, bundle_bytes, load_bundle
 from core.errors import ConfigError, EmbeddingError, IngestError
-from core.export import build_view
-from core.privacy import PrivacySettings
+from core.export.assign import assign_new_users, nearest_segments
+from core.export.bundle import JSON_MEMBERS, NPY_MEMBERS, bundle_bytes, load_bundle
+from core.export.privacy import PrivacySettings
+from core.export.writer import build_view
 from tests.core.analysis_factory import ALL_PAYLOADS, TINY_NAME, make_analysis
 
 
@@ -196,10 +196,10 @@ def test_tfidf_bundles_cannot_assign_without_an_embedder(analysis) -> None:
 
 
 def test_assign_new_users_to_saved_segments(raw: bytes) -> None:
-    import core.profiles
+    import core.embed.profiles
 
-    if not hasattr(core.profiles, "build_profiles"):
-        pytest.skip("core.profiles.build_profiles is not written yet")
+    if not hasattr(core.embed.profiles, "build_profiles"):
+        pytest.skip("core.embed.profiles.build_profiles is not written yet")
     from core.data import Dataset, IngestReport
 
     items = pd.DataFrame({"item_id": ["a", "b", "c"], "text": ["likes 0", "likes 1", "likes 3"]})
@@ -225,7 +225,7 @@ def test_assign_new_users_to_saved_segments(raw: bytes) -> None:
 def test_cli_assign_writes_a_neutralised_csv(raw: bytes, tmp_path) -> None:
     import csv
 
-    from core.assign import cli_assign
+    from core.export.assign import cli_assign
 
     (tmp_path / "bundle.zip").write_bytes(raw)
     events = tmp_path / "new.csv"

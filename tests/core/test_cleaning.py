@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.cleaning import CleaningOptions, clean
 from core.data import CORE_EVENT_COLUMNS
-from core.ingest import load_dataset
-from core.loading import read_table
-from core.schema import infer_mapping
+from core.ingest.cleaning import CleaningOptions, clean
+from core.ingest.dataset import load_dataset
+from core.ingest.read import read_table
+from core.ingest.schema import infer_mapping
 
 RETAIL = (
     "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"

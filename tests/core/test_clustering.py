@@ -5,19 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.clusterers import nearest
-from core.clustering import (
-    CLUSTERER_LABELS,
-    CLUSTERERS,
-    advise_k,
-    assign,
-    label_agreement,
-    match_segments,
-    relabel,
-    segment_users,
-    who_moved,
-)
 from core.errors import ConfigError
+from core.segment.clusterers import CLUSTERER_LABELS, CLUSTERERS, nearest
+from core.segment.clustering import assign, label_agreement, segment_users
+from core.segment.k_advisor import advise_k
+from core.segment.stability import match_segments, relabel, who_moved
 
 METHODS = sorted(CLUSTERERS)
 
@@ -215,10 +207,10 @@ def test_advisor_says_when_segments_overlap():
 
 
 def test_large_populations_switch_to_minibatch_and_still_recover_personas(personas, monkeypatch):
-    import core.clusterers
+    import core.segment.clusterers
 
-    monkeypatch.setattr(core.clusterers, "MINIBATCH_THRESHOLD", 500)
-    monkeypatch.setattr(core.clusterers, "MINIBATCH_INIT_USERS", 300)
+    monkeypatch.setattr(core.segment.clusterers, "MINIBATCH_THRESHOLD", 500)
+    monkeypatch.setattr(core.segment.clusterers, "MINIBATCH_INIT_USERS", 300)
     x, truth = personas
     seg = segment_users(x, k=5, stability_runs=2)
     assert any("MiniBatch" in note for note in seg.notes)
@@ -236,7 +228,7 @@ def test_weak_structure_takes_the_finest_stable_k() -> None:
     """Real behaviour data: every silhouette is low and peaks at K=2; the advice is the finest stable K."""
     import pandas as pd
 
-    from core.k_advisor import _recommend
+    from core.segment.k_advisor import _recommend
 
     table = pd.DataFrame(
         {

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.embed_cache import CACHE_ENV, DB_NAME, EmbeddingCache, default_cache_dir, text_key
-from core.embedding import SentenceTransformerEmbedder, normalise_text
+from core.embed.cache import CACHE_ENV, DB_NAME, EmbeddingCache, default_cache_dir, text_key
+from core.embed.embedding import SentenceTransformerEmbedder
+from core.embed.texts import normalise_text
 
 REPO = Path(__file__).resolve().parents[2]
 DIM = 384  # the default model's width, read from its config without loading it
@@ -144,7 +145,7 @@ def test_truncated_database_file_does_not_crash(tmp_path):
 
 WRITER = """
 import sys, numpy as np
-from core.embed_cache import EmbeddingCache, text_key
+from core.embed.cache import EmbeddingCache, text_key
 cache = EmbeddingCache(sys.argv[1])
 tag = sys.argv[2]
 for batch in range(20):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.embed_tfidf import TfidfEmbedder, tokenize
-from core.embedding import AUTO_CPU_BACKEND, make_embedder
+from core.embed.embedding import AUTO_CPU_BACKEND, make_embedder
+from core.embed.tfidf import TfidfEmbedder, tokenize
 from core.errors import ConfigError, EmbeddingError
 
 TEXTS = [

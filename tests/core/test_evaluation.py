@@ -9,14 +9,9 @@ import pytest
 
 from core.data import Dataset, IngestReport
 from core.errors import ConfigError
-from core.evaluation import (
-    METRIC_DEFINITIONS,
-    evaluate_dataset,
-    random_split,
-    ranking_metrics,
-    relevant_items,
-    temporal_split,
-)
+from core.recommend.evaluation import evaluate_dataset
+from core.recommend.metrics import METRIC_DEFINITIONS, ranking_metrics, relevant_items
+from core.recommend.splits import random_split, temporal_split
 from tests.core.recsys_toy import ITEMS, toy_events, toy_vectors
 
 
@@ -155,12 +150,14 @@ def test_taste_segments_predict_better_than_one_segment(toy_result):
 def test_cli_evaluate_writes_json_and_markdown(tmp_path, monkeypatch):
     import argparse
 
-    import core.embedding
-    from core.evaluation import add_evaluate_arguments, cli_evaluate
+    import core.embed.embedding
+    from core.recommend.evaluation import add_evaluate_arguments, cli_evaluate
 
-    real = core.embedding.make_embedder
+    real = core.embed.embedding.make_embedder
     monkeypatch.setattr(
-        core.embedding, "make_embedder", lambda name=None, **kw: real(name, **kw) if name else FixedEmbedder()
+        core.embed.embedding,
+        "make_embedder",
+        lambda name=None, **kw: real(name, **kw) if name else FixedEmbedder(),
     )
     events = toy_events(n_users=20, per_user=4)
     events[["user_id", "item_id", "event_type", "timestamp"]].to_csv(tmp_path / "events.csv", index=False)

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from core.errors import ConfigError
-from core.export import FILE_NAMES, build_view, write_all
-from core.export_tables import excel_bytes, members_csv_bytes, neutralise
-from core.privacy import PrivacySettings
+from core.export.privacy import PrivacySettings
+from core.export.tables import excel_bytes, members_csv_bytes, neutralise
+from core.export.writer import FILE_NAMES, build_view, write_all
 from tests.core.analysis_factory import (
     ALL_PAYLOADS,
     FILENAME_PAYLOADS,

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.clustering import Segmentation
 from core.data import Dataset, IngestReport
+from core.embed.profiles import UserProfiles
 from core.errors import AnalysisError
-from core.insights import compare_segments, describe_segments
-from core.profiles import UserProfiles
+from core.explain.insights import compare_segments, describe_segments
+from core.segment.types import Segmentation
 
 ITEMS = {
     "B1": "waterproof hiking boots",

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from core.keywords import analyze, build_term_index, class_tfidf, log_odds, mmr, segment_keywords, tokenize
+from core.explain.keywords import (
+    analyze,
+    build_term_index,
+    class_tfidf,
+    log_odds,
+    mmr,
+    segment_keywords,
+    tokenize,
+)
 
 PUNCT = re.compile(r"[\s，。！？、,.!?;；:：]")
 

@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import loading, textparse
 from core.errors import IngestError
-from core.loading import RawTable, _read_text, read_table
-from core.sniffing import ReadLimits
+from core.ingest import read as loading
+from core.ingest import textparse
+from core.ingest.rawtable import RawTable
+from core.ingest.read import _read_text, read_table
+from core.ingest.sniffing import ReadLimits
 
 
 def test_strings_stay_exact_and_lines_are_source_lines() -> None:

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from core.naming import LLMConfig, build_prompt, keyword_name, name_segments, unique_names, validate_name
+from core.explain.naming import (
+    LLMConfig,
+    build_prompt,
+    keyword_name,
+    name_segments,
+    unique_names,
+    validate_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -149,7 +156,7 @@ def test_endpoint_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch, se
 
 
 def test_a_dominant_category_names_the_segment() -> None:
-    from core.naming import name_segments
+    from core.explain.naming import name_segments
 
     keywords = [[("tent", 1.0)], [("serum", 1.0)], [("stove", 1.0)]]
     compositions = [

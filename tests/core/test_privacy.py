@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from core.errors import ConfigError
-from core.export import build_view
-from core.privacy import (
+from core.export.privacy import (
     KEY_ENV,
     OTHER_SEGMENT_ID,
     PrivacySettings,
@@ -17,6 +16,7 @@ from core.privacy import (
     pseudonymize_ids,
     scrub_pii,
 )
+from core.export.writer import build_view
 from tests.core.analysis_factory import TINY_KEYWORD, TINY_NAME, TINY_USERS, make_analysis
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.embed.profiles import build_profiles, rating_factor
 from core.errors import AnalysisError, ConfigError
-from core.profiles import build_profiles, rating_factor
 
 # Two orthogonal items and one between them; vectors are unit length.
 ITEMS = ["a", "b", "c"]

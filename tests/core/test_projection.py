@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from core.errors import ConfigError
-from core.projection import PROJECTIONS, project
+from core.segment.projection import PROJECTIONS, project
 
 
 def personas(k: int = 3, per: int = 100, dim: int = 64, seed: int = 0):

@@ -5,7 +5,9 @@ import pandas as pd
 import pytest
 
 from core.errors import ConfigError
-from core.recommend import RECOMMENDERS, LogisticRecommender, SegmentPopularRecommender
+from core.recommend.logistic import LogisticRecommender
+from core.recommend.models import SegmentPopularRecommender
+from core.recommend.registry import RECOMMENDERS
 from tests.core.recsys_toy import ITEMS, toy_events, toy_vectors
 
 ALL = sorted(RECOMMENDERS)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from core.export import build_view
-from core.privacy import PrivacySettings
-from core.report import html_report
+from core.export.privacy import PrivacySettings
+from core.export.report import html_report
+from core.export.writer import build_view
 from tests.core.analysis_factory import (
     HTML_PAYLOADS,
     PII_REVIEW,

@@ -4,7 +4,7 @@ import pytest
 
 from core.data import EVENT_TYPES
 from core.errors import IngestError
-from core.schema import ColumnMapping, infer_mapping, normalize_event_type, normalize_header
+from core.ingest.schema import ColumnMapping, infer_mapping, normalize_event_type, normalize_header
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.segment_power import random_segments, rfm_segments, segment_power, single_segment
-from core.splits import temporal_split
+from core.recommend.segment_power import random_segments, rfm_segments, segment_power, single_segment
+from core.recommend.splits import temporal_split
 from tests.core.recsys_toy import ITEMS, toy_events
 
 

@@ -7,7 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from core.segmenter import UserSegmenter
+from core.segment.segmenter import UserSegmenter
 
 
 def two_personas() -> np.ndarray:

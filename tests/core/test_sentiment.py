@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.errors import AnalysisError
-from core.sentiment import (
+from core.explain.sentiment import (
     SentimentHead,
     fit_from_ratings,
     load_seed,

@@ -1,0 +1,118 @@
+"""Assign new users to the segments saved in a project bundle (`python -m core assign`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from core.errors import ConfigError, EmbeddingError
+from core.export.bundle import Bundle, load_bundle
+
+if TYPE_CHECKING:
+    from core.data import Dataset
+    from core.embed.embedding import Embedder
+    from core.export.privacy import PrivacySettings
+
+
+def nearest_segments(vectors: np.ndarray, bundle: Bundle) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine-nearest saved centroid. vectors (n, dim) L2-normalised -> (segment ids (n,), confidence (n,)).
+
+    Confidence is the margin between the best and second-best similarity, scaled to [0, 1]; ties go
+    to the lower centroid row (argmax), so the result is deterministic.
+    """
+    if vectors.shape[1] != bundle.centroids.shape[1]:
+        raise EmbeddingError(
+            f"The model gives {vectors.shape[1]}-dimensional vectors but the bundle's segments have "
+            f"{bundle.centroids.shape[1]}; use the model the bundle was made with ({bundle.model_id}).",
+            f"模型输出维度 {vectors.shape[1]} 与项目包的 {bundle.centroids.shape[1]} 不符；请使用原模型（{bundle.model_id}）。",
+        )
+    sims = vectors.astype(np.float32) @ bundle.centroids.T  # (n, n_centroids)
+    best = np.argmax(sims, axis=1)
+    top = sims[np.arange(len(sims)), best]
+    if sims.shape[1] > 1:
+        second = np.partition(sims, -2, axis=1)[:, -2]
+        confidence = np.clip((top - second) / np.maximum(1.0 - second, 1e-6), 0.0, 1.0)
+    else:
+        confidence = np.ones(len(sims))
+    return bundle.centroid_ids[best], confidence.astype(np.float64)
+
+
+def assign_new_users(
+    bundle: Bundle,
+    dataset: Dataset,
+    *,
+    embedder: Embedder | None = None,
+    privacy: PrivacySettings | None = None,
+) -> pd.DataFrame:
+    """Assign the users of a new dataset to the bundle's segments: user_id, segment_id, segment_name, confidence."""
+    from core.embed.profiles import build_profiles
+
+    # 1. Embed the new items with the bundle's model (a TF-IDF space cannot be rebuilt from a bundle).
+    if embedder is None:
+        if bundle.model_id.lower().startswith("tfidf"):
+            raise ConfigError(
+                "This bundle was made with TF-IDF vectors, which cannot be rebuilt for new users; re-run the analysis.",
+                "该项目包使用 TF-IDF 向量，无法为新用户重建；请重新运行分析。",
+            )
+        from core.embed.embedding import make_embedder
+
+        embedder = make_embedder(bundle.model_id or bundle.config.model, device=bundle.config.device)
+    items = dataset.items
+    item_vectors = embedder.embed(items["text"].astype(str).tolist())
+
+    # 2. Profiles with the bundle's weights and half-life, then the nearest saved centroid.
+    config = bundle.config
+    profiles = build_profiles(
+        dataset.events,
+        items["item_id"].to_numpy(dtype=object),
+        item_vectors,
+        weights=config.weights,
+        half_life_days=config.half_life_days,
+        use_ratings=config.use_ratings,
+    )
+    labels, confidence = nearest_segments(np.asarray(profiles.vectors), bundle)
+    names = bundle.segment_names
+    user_ids = [str(u) for u in profiles.user_ids]
+    if privacy is not None and privacy.pseudonymize:
+        from core.export.privacy import pseudonymize_ids
+
+        settings, _ = privacy.resolved()
+        assert settings.key is not None
+        mapping = pseudonymize_ids(user_ids, settings.key)
+        user_ids = [mapping[u] for u in user_ids]
+    return pd.DataFrame(
+        {
+            "user_id": user_ids,
+            "segment_id": labels.astype(np.int64),
+            "segment_name": [names.get(int(s), "Other") for s in labels],
+            "confidence": np.round(confidence, 4),
+        }
+    )
+
+
+def cli_assign(
+    bundle_path: str | Path,
+    events_path: str | Path,
+    out_path: str | Path,
+    *,
+    embedder: Embedder | None = None,
+    privacy: PrivacySettings | None = None,
+) -> dict[str, Any]:
+    """`python -m core assign BUNDLE NEW_EVENTS --out FILE`: writes a neutralised UTF-8-BOM CSV; returns a summary."""
+    from core.export.tables import frame_csv_bytes
+    from core.ingest.dataset import load_dataset
+
+    bundle = load_bundle(bundle_path)
+    dataset = load_dataset(Path(events_path))
+    assigned = assign_new_users(bundle, dataset, embedder=embedder, privacy=privacy)
+    out = Path(out_path)
+    out.write_bytes(frame_csv_bytes(assigned))
+    counts = assigned["segment_name"].value_counts().to_dict()
+    return {
+        "users": len(assigned),
+        "out": str(out),
+        "per_segment": {str(k): int(v) for k, v in counts.items()},
+    }

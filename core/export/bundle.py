@@ -1,0 +1,315 @@
+"""The project bundle (.zip): enough to restore segments and assign new users (core.export.assign) without the raw upload.
+
+Members (all JSON or .npy; nothing is ever unpickled):
+    manifest.json       format, version, run id, created, file list
+    config.json         AnalysisConfig.to_dict() (seed included)
+    segments.json       exported segments: id, name, size, share, keywords
+    centroids.npy       (n_centroids, dim) float32, L2-normalised
+    centroid_ids.npy    (n_centroids,) int64: exported segment id of each row (-1 = merged into "Other")
+    assignments.json    columns user_id, segment_id, confidence (as exported: pseudonyms when on)
+    ingest_report.json  IngestReport.to_dict()
+    versions.json       python, core, numpy, scikit-learn, sentence-transformers, model id
+    privacy.json        which guards were on (never the key)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import platform
+import time
+import zipfile
+from dataclasses import dataclass, fields
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from core.errors import ConfigError, IngestError
+
+if TYPE_CHECKING:
+    from core.config import AnalysisConfig
+    from core.data import IngestReport
+    from core.export.view import ExportView
+
+FORMAT = "interest-lens-bundle"
+FORMAT_VERSION = 1
+JSON_MEMBERS = ("manifest.json", "config.json", "segments.json", "assignments.json", "ingest_report.json", "versions.json", "privacy.json")  # fmt: skip
+NPY_MEMBERS = ("centroids.npy", "centroid_ids.npy")
+MAX_BUNDLE_BYTES = 1 << 30  # uncompressed total
+MAX_MEMBER_BYTES = 512 << 20
+MAX_RATIO = 200  # uncompressed / compressed per member
+
+
+@dataclass(frozen=True, eq=False)
+class Bundle:
+    """A saved analysis, read back and validated."""
+
+    run_id: str
+    created: str
+    config: AnalysisConfig
+    model_id: str
+    segments: pd.DataFrame  # segment_id, name, size, share, keywords (list[str])
+    centroids: np.ndarray  # (n_centroids, dim) float32
+    centroid_ids: np.ndarray  # (n_centroids,) int64, -1 = "Other"
+    assignments: pd.DataFrame  # user_id (str), segment_id (int64), confidence (float64)
+    ingest_report: IngestReport
+    versions: dict[str, str]
+    privacy: list[dict[str, str]]
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    @property
+    def segment_names(self) -> dict[int, str]:
+        return dict(zip(self.segments["segment_id"].tolist(), self.segments["name"].tolist(), strict=True))
+
+
+def _versions(model_id: str) -> dict[str, str]:
+    import core
+
+    out = {"python": platform.python_version(), "core": core.__version__, "model_id": model_id}
+    for dist in ("numpy", "scikit-learn", "sentence-transformers", "pandas"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = ""
+    return out
+
+
+def bundle_bytes(view: ExportView) -> bytes:
+    """The bundle of an export view as zip bytes (deflated)."""
+    model_id = str(view.embedding_info.get("model_id") or view.settings.get("model") or "")
+    segments = [
+        {
+            "segment_id": int(s.segment_id),
+            "name": s.name,
+            "size": int(s.size),
+            "share": float(s.share),
+            "keywords": [str(term) for term, _ in s.keywords],
+        }
+        for s in view.segments
+    ]
+    members = view.members
+    documents: dict[str, Any] = {
+        "config.json": view.settings,
+        "segments.json": segments,
+        "assignments.json": {
+            "user_id": members["user_id"].astype(str).tolist(),
+            "segment_id": members["segment_id"].astype(int).tolist(),
+            "confidence": members["confidence"].astype(float).tolist(),
+        },
+        "ingest_report.json": view.ingest.to_dict(),
+        "versions.json": _versions(model_id),
+        "privacy.json": view.privacy,
+    }
+    documents["manifest.json"] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "run_id": view.run_id,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "files": [*JSON_MEMBERS, *NPY_MEMBERS],
+    }
+    arrays: dict[str, np.ndarray] = {
+        "centroids.npy": np.ascontiguousarray(view.centroids, dtype=np.float32),
+        "centroid_ids.npy": np.ascontiguousarray(view.centroid_segment_ids, dtype=np.int64),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in JSON_MEMBERS:
+            zf.writestr(name, json.dumps(documents[name], ensure_ascii=False, default=str, allow_nan=False))
+        for name, array in arrays.items():
+            npy = io.BytesIO()
+            np.save(npy, array, allow_pickle=False)
+            zf.writestr(name, npy.getvalue())
+    return buffer.getvalue()
+
+
+def _bad(reason_en: str, reason_zh: str) -> IngestError:
+    return IngestError(
+        f"This is not a valid Interest Lens bundle: {reason_en}",
+        f"这不是有效的 Interest Lens 项目包：{reason_zh}",
+    )
+
+
+def _read_members(source: str | Path | bytes) -> dict[str, bytes]:
+    """Every expected member's bytes, after checking the zip directory (no extraction to disk)."""
+    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _bad("not a zip file.", "不是 zip 文件。") from exc
+    expected = set(JSON_MEMBERS) | set(NPY_MEMBERS)
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if len(names) != len(set(names)):
+        raise _bad("duplicate member names.", "成员名称重复。")
+    unknown = sorted(set(names) - expected)
+    if unknown:  # also rejects ../ paths, absolute paths and folders: only the exact names pass
+        raise _bad(f"unexpected member {unknown[0][:80]!r}.", f"包含未知成员 {unknown[0][:80]!r}。")
+    missing = sorted(expected - set(names))
+    if missing:
+        raise _bad(f"missing {', '.join(missing)}.", f"缺少 {', '.join(missing)}。")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_BUNDLE_BYTES:
+        raise _bad(
+            f"it unpacks to {total:,} bytes (limit {MAX_BUNDLE_BYTES:,}).",
+            f"解压后 {total:,} 字节，超过上限。",
+        )
+    out: dict[str, bytes] = {}
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise _bad("encrypted members.", "成员已加密。")
+        if (
+            info.file_size > MAX_MEMBER_BYTES
+            or info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096
+        ):
+            raise _bad(
+                f"{info.filename} is suspiciously large for its size in the zip.",
+                f"{info.filename} 压缩比异常。",
+            )
+        try:
+            with zf.open(info) as handle:
+                data = handle.read(info.file_size + 1)  # never more than the directory promised
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+            raise _bad(f"{info.filename} is damaged.", f"{info.filename} 已损坏。") from exc
+        if len(data) != info.file_size:
+            raise _bad(f"{info.filename} does not match the zip directory.", f"{info.filename} 与目录不符。")
+        out[info.filename] = data
+    return out
+
+
+def _json(members: dict[str, bytes], name: str) -> Any:
+    try:
+        return json.loads(members[name].decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        raise _bad(f"{name} is not valid JSON.", f"{name} 不是有效的 JSON。") from exc
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-finite number {name}")
+
+
+def _npy(members: dict[str, bytes], name: str, kind: str) -> np.ndarray:
+    try:
+        array = np.load(io.BytesIO(members[name]), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise _bad(f"{name} is not a plain numeric array.", f"{name} 不是数值数组。") from exc
+    if not isinstance(array, np.ndarray) or array.dtype.kind != kind:
+        raise _bad(f"{name} has the wrong type.", f"{name} 类型错误。")
+    return array
+
+
+def load_bundle(source: str | Path | bytes) -> Bundle:
+    """Read and validate a bundle written by `write_all`/`bundle_bytes`. Raises IngestError when invalid."""
+    from core.config import AnalysisConfig
+    from core.data import IngestReport
+
+    members = _read_members(source)
+    manifest = _json(members, "manifest.json")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _bad("wrong format marker.", "格式标记不符。")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise _bad(
+            f"format version {manifest.get('format_version')!r} is not supported.", "不支持该格式版本。"
+        )
+
+    # 1. Config: known fields only, types checked by the dataclass's own defaults.
+    raw_config = _json(members, "config.json")
+    if not isinstance(raw_config, dict):
+        raise _bad("config.json is not an object.", "config.json 不是对象。")
+    known = {f.name for f in fields(AnalysisConfig)}
+    values = {k: v for k, v in raw_config.items() if k in known}
+    if isinstance(values.get("event_weights"), dict):
+        values["event_weights"] = tuple((str(k), float(v)) for k, v in values["event_weights"].items())
+    values["extra"] = tuple(sorted((str(k), v) for k, v in (values.get("extra") or {}).items()))
+    try:
+        config = AnalysisConfig(**values)
+    except (TypeError, ValueError, ConfigError) as exc:
+        raise _bad("config.json has invalid settings.", "config.json 设置无效。") from exc
+    if not isinstance(config.seed, int):
+        raise _bad("the seed is not an integer.", "随机种子不是整数。")
+
+    # 2. Segments, centroids, assignments: shapes and ids must agree.
+    segments = _segments(_json(members, "segments.json"))
+    centroids = _npy(members, "centroids.npy", "f").astype(np.float32)
+    centroid_ids = _npy(members, "centroid_ids.npy", "i").astype(np.int64)
+    known_ids = set(segments["segment_id"].tolist()) | {-1}
+    if centroids.ndim != 2 or centroid_ids.shape != (len(centroids),) or not np.isfinite(centroids).all():
+        raise _bad("centroids do not match their ids.", "中心向量与编号不符。")
+    if not set(centroid_ids.tolist()) <= known_ids:
+        raise _bad("a centroid points to an unknown segment.", "中心向量指向未知分群。")
+    assignments = _assignments(_json(members, "assignments.json"), known_ids)
+
+    report_raw = _json(members, "ingest_report.json")
+    report_fields = {f.name for f in fields(IngestReport)}
+    try:
+        report = IngestReport(**{k: v for k, v in report_raw.items() if k in report_fields})
+    except (TypeError, AttributeError) as exc:
+        raise _bad("ingest_report.json is invalid.", "ingest_report.json 无效。") from exc
+    versions = _json(members, "versions.json")
+    privacy = _json(members, "privacy.json")
+    if not isinstance(versions, dict) or not isinstance(privacy, list):
+        raise _bad("versions.json or privacy.json is invalid.", "versions.json 或 privacy.json 无效。")
+    return Bundle(
+        run_id=str(manifest.get("run_id", "")),
+        created=str(manifest.get("created", "")),
+        config=config,
+        model_id=str(versions.get("model_id", "")),
+        segments=segments,
+        centroids=centroids,
+        centroid_ids=centroid_ids,
+        assignments=assignments,
+        ingest_report=report,
+        versions={str(k): str(v) for k, v in versions.items()},
+        privacy=[{str(k): str(v) for k, v in row.items()} for row in privacy if isinstance(row, dict)],
+    )
+
+
+def _segments(raw: Any) -> pd.DataFrame:
+    rows = []
+    if not isinstance(raw, list):
+        raise _bad("segments.json is not a list.", "segments.json 不是列表。")
+    for item in raw:
+        ok = (
+            isinstance(item, dict)
+            and type(item.get("segment_id")) is int
+            and isinstance(item.get("name"), str)
+            and type(item.get("size")) is int
+            and isinstance(item.get("share"), int | float)
+            and isinstance(item.get("keywords"), list)
+            and all(isinstance(k, str) for k in item["keywords"])
+        )
+        if not ok:
+            raise _bad("a segment entry is malformed.", "分群条目格式错误。")
+        rows.append({k: item[k] for k in ("segment_id", "name", "size", "share", "keywords")})
+    frame = pd.DataFrame(rows, columns=["segment_id", "name", "size", "share", "keywords"])
+    if frame["segment_id"].duplicated().any():
+        raise _bad("duplicate segment ids.", "分群编号重复。")
+    return frame
+
+
+def _assignments(raw: Any, known_ids: set[int]) -> pd.DataFrame:
+    if not isinstance(raw, dict) or not all(
+        isinstance(raw.get(c), list) for c in ("user_id", "segment_id", "confidence")
+    ):
+        raise _bad("assignments.json is malformed.", "assignments.json 格式错误。")
+    users, labels, confidence = raw["user_id"], raw["segment_id"], raw["confidence"]
+    if not len(users) == len(labels) == len(confidence):
+        raise _bad("assignment columns differ in length.", "分配表各列长度不一致。")
+    if not all(isinstance(u, str) for u in users) or not all(type(s) is int for s in labels):
+        raise _bad("assignment ids have the wrong type.", "分配表编号类型错误。")
+    if not all(isinstance(c, int | float) and 0.0 <= c <= 1.0 for c in confidence):
+        raise _bad("a confidence is outside [0, 1].", "置信度超出 [0, 1]。")
+    if not set(labels) <= known_ids:
+        raise _bad("an assignment points to an unknown segment.", "分配指向未知分群。")
+    return pd.DataFrame(
+        {
+            "user_id": pd.array(users, dtype=object),
+            "segment_id": np.asarray(labels, dtype=np.int64),
+            "confidence": np.asarray(confidence, dtype=np.float64),
+        }
+    )

@@ -1,0 +1,238 @@
+"""Typed conversion of text columns, with a reason for every value that cannot be read.
+
+Each converter works on the column's unique values (fast on large files) and returns a `Converted`:
+typed values, which rows are empty (kept as null) and which failed (the caller rejects them), one
+example reason per failing value, and the assumptions it made (rating scale, day/month order, epoch
+unit, decimal comma) for the report.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.ingest.schema import normalize_event_type
+
+NULL_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "无", "空"})
+
+
+@dataclass(frozen=True, eq=False)
+class Converted:
+    values: pd.Series  # (n,) typed: float64 or datetime64 or str, aligned with the input
+    empty: np.ndarray  # (n,) bool: no value (null, row kept)
+    failed: np.ndarray  # (n,) bool: a value that cannot be read (row rejected)
+    reasons: dict[str, str]  # failing source value -> why (one entry per distinct value)
+    notes: tuple[str, ...] = ()  # assumptions made, for the report
+
+
+def _by_unique(
+    series: pd.Series, parse: Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+) -> tuple[pd.Series, np.ndarray, np.ndarray, dict[str, str]]:
+    """Run `parse(uniques) -> (values, reason or None)` on unique stripped values, map back to rows."""
+    codes, uniques = pd.factorize(series.astype("str").str.strip(), sort=False)
+    uniq = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    values, reasons = parse(uniq)
+    is_empty = uniq.map(lambda v: v.casefold() in NULL_TOKENS).to_numpy(bool)
+    failed_u = reasons.notna().to_numpy(bool) & ~is_empty
+    out = values.iloc[codes].reset_index(drop=True)
+    out.index = series.index
+    out[is_empty[codes]] = None if out.dtype == object else np.nan
+    reason_map = {str(uniq[i]): str(reasons[i]) for i in np.flatnonzero(failed_u)}
+    return out, is_empty[codes], failed_u[codes], reason_map
+
+
+# --- ratings ---------------------------------------------------------------------------------------
+_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_RATING_SUFFIX = re.compile(r"\s*(星|颗星|分|stars?|points?|pts|/\s*(5|10|100)(\.0)?)$")
+
+
+def _rating_number(value: str) -> float | None:
+    text = unicodedata.normalize("NFKC", value).strip().casefold()
+    text = _RATING_SUFFIX.sub("", text).strip()
+    if text in _WORDS:
+        return float(_WORDS[text])
+    if re.fullmatch(r"[+-]?\d+,\d+", text):
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
+
+
+def parse_ratings(series: pd.Series) -> Converted:
+    """`five`, `4星`, `５` -> numbers; the scale (5, 10 or 100) is inferred from the values; values
+    outside it, negatives and unreadable text fail; `N/A` and empty are null."""
+
+    def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
+        nums = uniq.map(_rating_number)
+        reasons = pd.Series(
+            [None if not pd.isna(v) else f"unreadable rating '{u}'" for u, v in zip(uniq, nums, strict=True)],
+            dtype=object,
+        )
+        return nums.astype("float64"), reasons
+
+    values, empty, failed, reasons = _by_unique(series, parse)
+    numbers = values.to_numpy(float)
+    readable = ~empty & ~failed
+    positive = numbers[readable & (numbers > 0)]
+    scale = next((s for s in (5, 10, 100) if positive.size and np.mean(positive <= s) >= 0.95), 100)
+    low = 0.5 if scale == 5 else 0.0
+    out_of_range = readable & ((numbers < low) | (numbers > scale))
+    for raw_value in pd.unique(series[out_of_range].astype("str").str.strip()):
+        reasons[str(raw_value)] = f"rating {raw_value} is outside the {low:g}-{scale} scale"
+    numbers = np.where(out_of_range, np.nan, numbers)
+    notes = (f"rating scale inferred as {low:g}-{scale}",) if positive.size else ()
+    return Converted(pd.Series(numbers, index=series.index), empty, failed | out_of_range, reasons, notes)
+
+
+# --- numbers ---------------------------------------------------------------------------------------
+_CURRENCY = re.compile(r"[£$€¥￥\s]|RMB|CNY|元")
+
+
+def parse_numbers(series: pd.Series, *, what: str = "number") -> Converted:
+    """Plain numbers; currency signs dropped; a column whose only separator is `,` reads it as a
+    decimal comma (noted)."""
+    text = series.astype("str").str.strip()
+    sample = text[text != ""]
+    decimal_comma = (
+        bool(len(sample))
+        and not sample.str.contains(".", regex=False).any()
+        and sample.str.fullmatch(r"[+-]?[£$€¥￥]?\d+(,\d+)?").all()
+        and sample.str.contains(",", regex=False).any()
+    )
+
+    def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
+        cleaned = uniq.astype("str").map(lambda v: _CURRENCY.sub("", unicodedata.normalize("NFKC", v)))
+        if decimal_comma:
+            cleaned = cleaned.str.replace(",", ".", regex=False)
+        nums = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+        reasons = pd.Series(
+            [f"unreadable {what} '{u}'" if np.isnan(n) else None for u, n in zip(uniq, nums, strict=True)],
+            dtype=object,
+        )
+        return nums, reasons
+
+    values, empty, failed, reasons = _by_unique(series, parse)
+    notes = (f"decimal comma read in the {what} column",) if decimal_comma else ()
+    return Converted(values.astype("float64"), empty, failed, reasons, notes)
+
+
+# --- timestamps ------------------------------------------------------------------------------------
+_FORMATS = (
+    "ISO8601",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+    "%Y年%m月%d日%H时%M分",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d",
+    "%m %d, %Y",
+    "%b %d, %Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%B %d, %Y",
+)
+_SLASH = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+
+
+def parse_timestamps(series: pd.Series) -> Converted:
+    """Explicit formats tried per unique value (never pandas' guess from the first row): ISO 8601
+    (zones -> UTC), `2024/01/04 12:00`, `2024年1月5日`, epoch seconds/milliseconds, `dd/mm/yyyy` or
+    `mm/dd/yyyy` (decided from values > 12; month-first is assumed and noted when none decides).
+    Result: naive UTC datetime64. Impossible dates such as `2024-02-30` fail with a reason."""
+    notes: list[str] = []
+
+    def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
+        text = uniq.astype("str").map(lambda v: unicodedata.normalize("NFKC", v).strip())
+        out = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
+        epoch = text.str.fullmatch(r"\d{9,13}(\.\d+)?")
+        if epoch.any():
+            numbers = pd.to_numeric(text[epoch], errors="coerce")
+            millis = numbers >= 1e11
+            out[epoch & ~millis.reindex(text.index, fill_value=False)] = pd.to_datetime(
+                numbers[~millis], unit="s"
+            )
+            out[millis.reindex(text.index, fill_value=False)] = pd.to_datetime(numbers[millis], unit="ms")
+            notes.append("numeric times read as Unix epoch (seconds; milliseconds when >= 1e11)")
+        formats = list(_FORMATS)
+        slash = text.str.extract(_SLASH).dropna().astype(int)
+        if len(slash):
+            if (slash[0] > 12).any():
+                order = "%d/%m/%Y"
+            else:
+                order = "%m/%d/%Y"
+                if not (slash[1] > 12).any():
+                    notes.append("dates like 01/02/2024 are ambiguous; read as month/day/year (US order)")
+            formats += [order + t for t in (" %H:%M:%S", " %H:%M", "")]
+            formats += [order.replace("/", ".") + t for t in (" %H:%M:%S", " %H:%M", "")]
+        zoned = False
+        for fmt in formats:
+            todo = out.isna() & ~epoch & (text != "")
+            if not todo.any():
+                break
+            parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=True)
+            if fmt == "ISO8601" and parsed.notna().any():
+                zoned = bool(text[todo][parsed.notna()].str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").any())
+            out[todo] = parsed.dt.tz_localize(None).astype("datetime64[ns]")
+        if zoned:
+            notes.append("times with a zone offset were converted to UTC; times without one are taken as UTC")
+        reasons = pd.Series(
+            [
+                f"unreadable or impossible timestamp '{u}'" if pd.isna(v) else None
+                for u, v in zip(uniq, out, strict=True)
+            ],
+            dtype=object,
+        )
+        return out, reasons
+
+    values, empty, failed, reasons = _by_unique(series, parse)
+    return Converted(values.astype("datetime64[ns]"), empty, failed, reasons, tuple(dict.fromkeys(notes)))
+
+
+# --- event types -----------------------------------------------------------------------------------
+def parse_event_types(series: pd.Series, *, extra: Mapping[str, str] | None = None) -> Converted:
+    """EN/ZH synonyms -> core.data.EVENT_TYPES; unknown values fail with the value in the reason."""
+
+    def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
+        mapped = uniq.map(lambda v: normalize_event_type(str(v), extra))
+        reasons = pd.Series(
+            [f"unknown event type '{u}'" if pd.isna(m) else None for u, m in zip(uniq, mapped, strict=True)],
+            dtype=object,
+        )
+        return mapped.astype(object), reasons
+
+    values, empty, failed, reasons = _by_unique(series, parse)
+    return Converted(values, empty, failed, reasons)

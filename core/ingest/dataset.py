@@ -1,0 +1,75 @@
+"""One call from a file (path or bytes) to a clean `Dataset`: read -> map -> clean."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from core.data import Dataset
+from core.errors import IngestError
+from core.ingest.cleaning import CleaningOptions, clean
+from core.ingest.rawtable import RawTable
+from core.ingest.read import read_table
+from core.ingest.schema import infer_mapping
+from core.ingest.sniffing import ReadLimits, _mb
+from core.progress import Progress, no_progress
+
+
+def _read_source(source: str | Path | bytes, filename: str | None, limits: ReadLimits) -> tuple[bytes, str]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source), filename or "upload"
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_upload_bytes:
+            raise IngestError(
+                f"'{path.name}' is {_mb(size)}, over the {_mb(limits.max_upload_bytes)} upload limit.",
+                f"“{path.name}”大小为 {_mb(size)}，超过 {_mb(limits.max_upload_bytes)} 的上传上限。",
+            )
+        return path.read_bytes(), filename or path.name
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise IngestError(
+            f"Cannot read '{path}': {exc.strerror}.", f"无法读取“{path}”：{exc.strerror}。"
+        ) from exc
+
+
+def load_dataset(
+    events: str | Path | bytes,
+    *,
+    filename: str | None = None,
+    items: str | Path | bytes | None = None,
+    items_filename: str | None = None,
+    mapping_overrides: Mapping[str, str | Sequence[str] | None] | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    options: CleaningOptions | None = None,
+    limits: ReadLimits | None = None,
+    progress: Progress | None = None,
+) -> Dataset:
+    """Read the events table (and an optional items table joined on item_id) into a `Dataset`.
+
+    `mapping_overrides` ({canonical: source column}) wins over the inferred mapping; `encoding`,
+    `delimiter` and `sheet` apply to the events table (the items table is sniffed on its own).
+    """
+    progress = progress or no_progress
+    limits = limits or ReadLimits()
+    # 1. Read the bytes as text tables.
+    progress(0.0, "Reading file")
+    raw_bytes, name = _read_source(events, filename, limits)
+    raw = read_table(raw_bytes, name, encoding=encoding, delimiter=delimiter, sheet=sheet, limits=limits)
+    items_raw: RawTable | None = None
+    if items is not None:
+        progress(0.3, "Reading items table")
+        items_bytes, items_name = _read_source(items, items_filename, limits)
+        items_raw = read_table(items_bytes, items_name, limits=limits)
+    # 2. Map columns: inferred, then the caller's overrides.
+    progress(0.4, "Mapping columns")
+    mapping = infer_mapping(raw.frame.columns, skip=mapping_overrides or ())
+    if mapping_overrides:
+        mapping = mapping.with_overrides(mapping_overrides, list(raw.frame.columns))
+    # 3. Clean and convert.
+    progress(0.5, "Cleaning rows")
+    dataset = clean(raw, mapping, items=items_raw, options=options)
+    progress(1.0, f"{dataset.report.rows_kept:,} of {dataset.report.rows_in:,} rows kept")
+    return dataset

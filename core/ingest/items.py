@@ -1,0 +1,100 @@
+"""Item text and the items table: what each item's `text` is in `Dataset.items` (used by core.ingest.cleaning).
+
+Item text: the mapped text columns joined with ". " (`|` in genres/tags becomes ", "); an items
+table, when given, is indexed on item_id and wins over the events' own text. When no item text exists
+at all, an item's text is its reviews joined (capped at `CleaningOptions.review_text_cap` characters).
+Without an item column the id is `t:` + the first 12 hex digits of the SHA-1 of the row's text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from core.data import IngestReport
+from core.errors import IngestError
+from core.ingest.rawtable import RawTable
+from core.ingest.schema import infer_mapping, normalize_header
+
+CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_LIST_COLUMNS = frozenset({"genres", "genre", "tags", "tag", "categories"})
+
+
+def join_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """(n_rows,) str: the text columns of each row joined with ". ", control characters removed."""
+    parts = []
+    for name in columns:
+        part = frame[name].astype("str").str.replace(CONTROL_CHARS, "", regex=True).str.strip()
+        if normalize_header(name) in _LIST_COLUMNS:
+            part = part.str.replace(r"\s*\|\s*", ", ", regex=True).replace("(no genres listed)", "")
+        parts.append(part)
+    if not parts:
+        return pd.Series("", index=frame.index, dtype="str")
+    text = parts[0]
+    for part in parts[1:]:
+        text = (text + ". " + part).where(text != "", part).where(part != "", text)
+    return text
+
+
+def text_id(text: str) -> str:
+    """Derived item id for a row without an item column: `t:` + 12 hex digits of SHA-1(text)."""
+    return "t:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def index_items_table(items: RawTable, report: IngestReport) -> pd.DataFrame:
+    """Items table -> DataFrame indexed by item_id with `text` and attributes (first row per id)."""
+    mapping = infer_mapping(items.frame.columns)
+    if not mapping.item_id or not mapping.text:
+        raise IngestError(
+            f"The items table needs an item id and a text column (e.g. movieId + title). Columns: {', '.join(items.frame.columns)}.",
+            f"商品表需要商品ID列和文本列（如 movieId + title）。现有列：{', '.join(items.frame.columns)}。",
+        )
+    frame = items.frame
+    table = pd.DataFrame(
+        {"item_id": frame[mapping.item_id].astype("str").str.strip(), "text": join_text(frame, mapping.text)}
+    )
+    for name in frame.columns:
+        if name not in mapping.source_columns():
+            table[name if name not in ("item_id", "text") else f"attr_{name}"] = frame[name].astype("str")
+    duplicated = table["item_id"].duplicated()
+    if duplicated.any():
+        report.warnings.append(
+            f"The items table repeats {int(duplicated.sum()):,} item ids; the first row of each is used."
+        )
+    report.items_source = items.source_name
+    report.items_rows_in = items.rows_in
+    return table[~duplicated].set_index("item_id")
+
+
+def build_items(
+    item_ids: pd.Series, item_text: pd.Series, review: pd.Series, table: pd.DataFrame | None, cap: int
+) -> pd.DataFrame:
+    """One row per kept item (first-seen order): item_id, text (most frequent, else reviews joined and
+    capped at `cap` characters), then the items table's attributes when given."""
+    pairs = pd.DataFrame(
+        {"item_id": item_ids.to_numpy(), "text": item_text.to_numpy(), "review": review.to_numpy()}
+    )
+    with_text = pairs[pairs["text"] != ""]
+    # Most frequent text per item (Online Retail gives one code several descriptions).
+    best = with_text.groupby(["item_id", "text"], sort=False).size().reset_index(name="n")
+    best = (
+        best.sort_values("n", ascending=False, kind="stable")
+        .drop_duplicates("item_id")
+        .set_index("item_id")["text"]
+    )
+    items = pd.DataFrame({"item_id": pd.unique(pairs["item_id"])})
+    items["text"] = items["item_id"].map(best).astype(object)
+    missing = items["text"].isna()
+    if missing.any():
+        reviews = (
+            pairs[pairs["review"] != ""]
+            .groupby("item_id", sort=False)["review"]
+            .agg(lambda s: " ".join(s)[:cap])
+        )
+        items.loc[missing, "text"] = items.loc[missing, "item_id"].map(reviews)
+    items["text"] = items["text"].fillna("").astype("str")
+    if table is not None:
+        attrs = table.drop(columns="text")
+        items = items.join(attrs, on="item_id")
+    return items.reset_index(drop=True)

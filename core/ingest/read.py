@@ -1,0 +1,229 @@
+"""Raw bytes -> `RawTable`: every cell as an exact string, with source line numbers and parse rejects.
+
+Formats: CSV/TSV (plain, gzip, zip), Excel .xlsx, Parquet, recognised by magic bytes, not by name.
+CSV is parsed strictly as text: a row with extra or missing fields, broken quoting or undecodable
+bytes is rejected with its line number and a reason; quoted newlines and CRLF/CR line ends work;
+`NA`, `null` and `007` stay the exact strings they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import PurePath
+
+import numpy as np
+import pandas as pd
+
+from core.errors import IngestError
+from core.ingest.rawtable import REJECT_COLUMNS, RawTable, _column_names, cell_to_str, frame_from_rows
+from core.ingest.sniffing import (
+    ReadLimits,
+    _mb,
+    check_xlsx,
+    decode_text,
+    detect_container,
+    excel_sep_line,
+    find_header,
+    gunzip,
+    looks_binary,
+    sniff_delimiter,
+    unzip_table,
+)
+from core.ingest.textparse import _drop_invalid_bytes, _parse_fast, _parse_rows, _split_lines
+
+
+def read_table(
+    raw: bytes,
+    filename: str = "",
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    limits: ReadLimits | None = None,
+) -> RawTable:
+    """Read an uploaded table from its bytes. Raises IngestError (EN + ZH) when it cannot be used."""
+    limits = limits or ReadLimits()
+    name = PurePath(filename or "upload").name
+    if len(raw) > limits.max_upload_bytes:
+        raise IngestError(
+            f"The file is {_mb(len(raw))}, over the {_mb(limits.max_upload_bytes)} upload limit.",
+            f"文件大小为 {_mb(len(raw))}，超过 {_mb(limits.max_upload_bytes)} 的上传上限。",
+        )
+    # 1. Unwrap compression.
+    compression = ""
+    kind = detect_container(raw)
+    if kind == "gzip":
+        raw, compression = gunzip(raw, limits), "gzip"
+        name = name[:-3] if name.lower().endswith(".gz") else name
+        kind = detect_container(raw)
+    elif kind == "zip":
+        raw, name = unzip_table(raw, limits)
+        compression = "zip"
+        kind = detect_container(raw)
+    # 2. Dispatch on what the bytes are, whatever the name says.
+    if kind == "xls":
+        raise IngestError(
+            "Legacy Excel .xls files are not supported. Save the sheet as .xlsx or CSV and upload that.",
+            "不支持旧版 Excel .xls 文件。请另存为 .xlsx 或 CSV 后再上传。",
+        )
+    if kind in ("image", "pdf", "zip", "gzip"):
+        what_en = {"image": "an image", "pdf": "a PDF"}.get(kind, "a nested archive")
+        what_zh = {"image": "图片", "pdf": "PDF"}.get(kind, "嵌套压缩包")
+        raise IngestError(
+            f"'{name}' is {what_en}, not a data table. Upload CSV, TSV, Excel .xlsx or Parquet.",
+            f"“{name}”是{what_zh}，不是数据表。请上传 CSV、TSV、Excel .xlsx 或 Parquet。",
+        )
+    warnings: list[str] = []
+    suffix = PurePath(name).suffix.lower()
+    if kind == "xlsx":
+        if suffix not in (".xlsx", ".xlsm"):
+            warnings.append(f"'{name}' is an Excel workbook despite its name; it was read as .xlsx.")
+        from core.ingest.excel import read_xlsx
+
+        check_xlsx(raw, limits)
+        return _finish(
+            read_xlsx(raw, sheet=sheet, limits=limits), name, "xlsx", compression, warnings, limits
+        )
+    if kind == "parquet":
+        return _finish(_read_parquet(raw), name, "parquet", compression, warnings, limits)
+    return _finish(_read_text(raw, encoding, delimiter, limits), name, "", compression, warnings, limits)
+
+
+def _finish(
+    table: RawTable, name: str, file_format: str, compression: str, warnings: list[str], limits: ReadLimits
+) -> RawTable:
+    if table.rows_in > limits.max_rows:
+        raise IngestError(
+            f"The table has {table.rows_in:,} rows, over the {limits.max_rows:,}-row limit.",
+            f"数据表有 {table.rows_in:,} 行，超过 {limits.max_rows:,} 行的上限。",
+        )
+    if table.rows_in == 0:
+        raise IngestError("The table has a header but no data rows.", "数据表只有表头，没有数据行。")
+    fmt = file_format or ("tsv" if table.delimiter == "\t" else "csv")
+    return RawTable(
+        frame=table.frame,
+        lines=table.lines,
+        source_name=name,
+        file_format=fmt,
+        compression=compression,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        sheet=table.sheet,
+        header_row=table.header_row,
+        rejects=table.rejects,
+        warnings=tuple(warnings) + table.warnings,
+    )
+
+
+# --- delimited text --------------------------------------------------------------------------------
+def _read_text(
+    raw: bytes, encoding: str | None, delimiter: str | None, limits: ReadLimits, *, fast: bool = True
+) -> RawTable:
+    """Decode and parse delimited text (parsers in core.ingest.textparse). `fast` tries `_parse_fast` first;
+    the strict row-by-row parse (`fast=False`) is the reference and handles every file the fast
+    parse declines."""
+    decoded = decode_text(raw, encoding)
+    text = decoded.text
+    if not text or text.isspace():  # = not text.strip(), without copying the text
+        raise IngestError("The file is empty.", "文件是空的。")
+    if looks_binary(text):
+        raise IngestError(
+            "The file is not text (binary data). Upload CSV, TSV, Excel .xlsx or Parquet.",
+            "文件不是文本（二进制数据）。请上传 CSV、TSV、Excel .xlsx 或 Parquet。",
+        )
+    warnings = [decoded.warning] if decoded.warning else []
+    if "\x00" in text:
+        warnings.append(f"Removed {text.count(chr(0)):,} NUL characters.")
+        text = text.replace("\x00", "")
+    lines = _split_lines(text)
+    start = 0
+    sep = excel_sep_line(lines[0]) if lines else None
+    if sep:
+        start = 1
+    delimiter = delimiter or sep or sniff_delimiter(lines[start : start + 100])
+    if len(delimiter) != 1:
+        raise IngestError(
+            f"The delimiter must be one character, got '{delimiter}'.",
+            f"分隔符必须是单个字符，收到“{delimiter}”。",
+        )
+    # Header: skip empty lines and title lines above it.
+    sample = lines[start : start + 50]
+    try:
+        sample_rows = list(csv.reader(sample, delimiter=delimiter))
+    except csv.Error:
+        sample_rows = [line.split(delimiter) for line in sample]
+    header_index = start + find_header(sample_rows)
+    if header_index > start:
+        warnings.append(
+            f"Skipped {header_index - start} line(s) above the header; the header is line {header_index + 1}."
+        )
+    header_lines = 1
+    try:
+        reader = csv.reader(lines[header_index:], delimiter=delimiter, strict=True)
+        header = next(reader)
+        header_lines = reader.line_num
+    except (csv.Error, StopIteration) as exc:
+        raise IngestError("The header line cannot be read.", "无法读取表头行。") from exc
+    if len(header) > limits.max_columns:
+        raise IngestError(
+            f"The table has {len(header):,} columns, over the {limits.max_columns:,}-column limit.",
+            f"数据表有 {len(header):,} 列，超过 {limits.max_columns:,} 列的上限。",
+        )
+    start = header_index + header_lines
+    parsed = None
+    if fast and not decoded.has_invalid_bytes:
+        parsed = _parse_fast(text, lines, start, delimiter, len(header), limits)
+    if parsed is not None:
+        names, name_warnings = _column_names(header, limits)
+        return RawTable(
+            frame=pd.DataFrame(dict(zip(names, parsed[0], strict=True))),
+            lines=parsed[1],
+            encoding=decoded.encoding,
+            delimiter=delimiter,
+            header_row=header_index + 1,
+            rejects=pd.DataFrame([], columns=list(REJECT_COLUMNS)),
+            warnings=tuple(warnings + name_warnings),
+        )
+    rows, row_lines, rejects = _parse_rows(lines, start, delimiter, len(header), limits)
+    if decoded.has_invalid_bytes:
+        rows, row_lines, bad = _drop_invalid_bytes(rows, row_lines, lines, delimiter)
+        rejects.extend(bad)
+        if bad:
+            shown = ", ".join(str(b[0]) for b in bad[:10])
+            warnings.append(
+                f"{len(bad)} line(s) have bytes that are not valid UTF-8 (lines {shown}); they were rejected. "
+                "If the file uses another encoding, choose it explicitly."
+            )
+    frame, name_warnings = frame_from_rows(header, rows, limits)
+    rejects.sort(key=lambda r: r[0])
+    return RawTable(
+        frame=frame,
+        lines=np.asarray(row_lines, dtype=np.int64),
+        encoding=decoded.encoding,
+        delimiter=delimiter,
+        header_row=header_index + 1,
+        rejects=pd.DataFrame(rejects, columns=list(REJECT_COLUMNS)),
+        warnings=tuple(warnings + name_warnings),
+    )
+
+
+# --- parquet ---------------------------------------------------------------------------------------
+def _read_parquet(raw: bytes) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(raw))
+    except (pa.ArrowException, OSError) as exc:
+        raise IngestError(
+            f"The Parquet file cannot be read ({exc}).", f"无法读取 Parquet 文件（{exc}）。"
+        ) from exc
+    frame = pd.DataFrame(
+        {
+            str(name): [cell_to_str(v) for v in table.column(i).to_pylist()]
+            for i, name in enumerate(table.column_names)
+        }
+    )
+    frame = frame.astype("str") if len(frame.columns) else frame
+    return RawTable(frame=frame, lines=np.arange(1, len(frame) + 1, dtype=np.int64), header_row=0)

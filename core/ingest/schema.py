@@ -1,0 +1,189 @@
+"""Canonical column names and the mapping from source columns to them (synonym tables: core.ingest.synonyms)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+
+from core.errors import IngestError, InterestLensError
+from core.ingest.synonyms import EVENT_SYNONYMS, SYNONYMS
+
+CANONICAL = tuple(SYNONYMS)
+REQUIRED = ("user_id",)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+def normalize_header(name: str) -> str:
+    """Comparable form of a header: NFKC (full-width -> half-width), no zero-width chars, casefolded,
+    spaces/underscores/hyphens/dots removed. `" User_ID "` and `"ｕｓｅｒ ｉｄ"` -> `"userid"`."""
+    text = unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", str(name)))
+    return _SEPARATORS.sub("", text.strip().casefold())
+
+
+_LOOKUP: dict[str, tuple[str, int]] = {}
+for _canonical, _names in SYNONYMS.items():
+    for _rank, _name in enumerate(_names):
+        _LOOKUP.setdefault(normalize_header(_name), (_canonical, _rank))
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Canonical name -> source column (None = absent). `text` may join several source columns."""
+
+    user_id: str | None = None
+    item_id: str | None = None
+    text: tuple[str, ...] = ()
+    review: str | None = None
+    event_type: str | None = None
+    timestamp: str | None = None
+    rating: str | None = None
+    quantity: str | None = None
+    price: str | None = None
+    label: str | None = None
+    invoice: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        """{canonical: source} for the report; several text columns are joined with " + "."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                if value:
+                    out[f.name] = " + ".join(value)
+            elif value:
+                out[f.name] = value
+        return out
+
+    def source_columns(self) -> set[str]:
+        """Every source column used by the mapping."""
+        used = set(self.text)
+        used.update(v for f in fields(self) if isinstance(v := getattr(self, f.name), str) and v)
+        return used
+
+    def with_overrides(
+        self, overrides: Mapping[str, str | Sequence[str] | None], columns: Sequence[str]
+    ) -> ColumnMapping:
+        """A new mapping with the caller's choices applied. A value of None or "" unmaps the name;
+        for `text`, a list or a "a + b" / "a,b" string names several columns. Unknown names raise."""
+        changes: dict[str, object] = {}
+        available = list(columns)
+        for canonical, source in overrides.items():
+            if canonical not in SYNONYMS:
+                raise IngestError(
+                    f"Unknown column role '{canonical}'. Use one of: {', '.join(CANONICAL)}.",
+                    f"未知的列角色“{canonical}”。可用：{', '.join(CANONICAL)}。",
+                )
+            names = _split_sources(source, available) if source else []
+            for name in names:
+                if name not in available:
+                    shown = ", ".join(available[:30])
+                    raise IngestError(
+                        f"Column '{name}' (given for {canonical}) is not in the file. Columns: {shown}.",
+                        f"文件中没有列“{name}”（指定为 {canonical}）。现有列：{shown}。",
+                    )
+            if canonical == "text":
+                changes["text"] = tuple(names)
+            else:
+                if len(names) > 1:
+                    raise IngestError(
+                        f"Only one column can be {canonical}; got {', '.join(names)}.",
+                        f"{canonical} 只能对应一列，收到：{', '.join(names)}。",
+                    )
+                changes[canonical] = names[0] if names else None
+        # A column now assigned explicitly is removed from any role it had by inference.
+        claimed: set[str] = set()
+        for v in changes.values():
+            claimed.update((v,) if isinstance(v, str) else tuple(v) if isinstance(v, tuple) else ())
+        base = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in changes}
+        for name, value in base.items():
+            if isinstance(value, tuple):
+                changes[name] = tuple(v for v in value if v not in claimed)
+            elif value in claimed:
+                changes[name] = None
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _split_sources(source: str | Sequence[str], available: Sequence[str]) -> list[str]:
+    if not isinstance(source, str):
+        return [str(s) for s in source]
+    if source in available:
+        return [source]
+    parts = re.split(r"\s*\+\s*|\s*,\s*", source.strip())
+    return [p for p in parts if p]
+
+
+def infer_mapping(columns: Iterable[str], *, skip: Iterable[str] = ()) -> ColumnMapping:
+    """Guess the canonical role of each column from its header (EN/ZH synonyms).
+
+    Every header matching a text synonym joins `text`, in source order (e.g. title + genres). Two
+    headers that normalise to the same best synonym of a single-column role are ambiguous: IngestError
+    asks the caller to choose with an override.
+    """
+    columns = list(columns)
+    skipped = set(skip)
+    best: dict[str, tuple[int, str]] = {}
+    text: list[str] = []
+    for column in columns:
+        hit = _LOOKUP.get(normalize_header(column))
+        if hit is None:
+            continue
+        canonical, rank = hit
+        if canonical in skipped:
+            continue
+        if canonical == "text":
+            text.append(column)
+            continue
+        current = best.get(canonical)
+        if current is None or rank < current[0]:
+            best[canonical] = (rank, column)
+        elif rank == current[0]:
+            raise IngestError(
+                f"Columns '{current[1]}' and '{column}' both look like {canonical}. "
+                f"Choose one, e.g. --map {canonical}={current[1]}.",
+                f"列“{current[1]}”和“{column}”都像是 {canonical}，请指定其一，例如 --map {canonical}={current[1]}。",
+            )
+    return ColumnMapping(text=tuple(text), **{name: col for name, (_, col) in best.items()})  # type: ignore[arg-type]
+
+
+def require_user_column(mapping: ColumnMapping, columns: Sequence[str]) -> None:
+    """IngestError naming the available columns when no user column is mapped."""
+    if mapping.user_id is None:
+        shown = ", ".join(str(c) for c in list(columns)[:30])
+        raise IngestError(
+            f"No user column found (looked for user_id, customer, 用户ID, ...). Columns: {shown}. "
+            "Name it with --map user_id=COLUMN.",
+            f"未找到用户列（如 user_id、customer、用户ID）。现有列：{shown}。请用 --map user_id=列名 指定。",
+        )
+
+
+# --- event types -----------------------------------------------------------------------------------
+EVENT_LOOKUP: dict[str, str] = {
+    normalize_header(s): canonical for canonical, names in EVENT_SYNONYMS.items() for s in names
+}
+
+
+def normalize_event_type(value: str, extra: Mapping[str, str] | None = None) -> str | None:
+    """`"加入购物车"` -> `"cart"`; None when the value is not a known event type."""
+    key = normalize_header(value)
+    if extra:
+        for source, target in extra.items():
+            if normalize_header(source) == key:
+                return target
+    return EVENT_LOOKUP.get(key)
+
+
+def parse_mapping_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    """`["canonical=source", ...]` (the CLI's `--map`) -> {canonical: source}; the source is kept exactly."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        canonical, sep, source = pair.partition("=")
+        if not sep or not canonical.strip():
+            raise InterestLensError(
+                f"--map expects canonical=column, got '{pair}'.",
+                f"--map 的格式应为 角色=列名，收到“{pair}”。",
+            )
+        out[canonical.strip()] = source
+    return out

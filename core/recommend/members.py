@@ -1,0 +1,36 @@
+"""Per-member recommendations for the exports: every segmented user's top items, seen items excluded."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.recommend.registry import RECOMMENDERS
+
+if TYPE_CHECKING:
+    from core.analysis import Analysis
+
+
+def recommend_for_members(
+    analysis: Analysis, *, n: int = 5, method: str = "segment_popular"
+) -> dict[str, list[str]]:
+    """Top-n item texts for every segmented user (what the members CSV carries), seen items excluded.
+
+    Default: the segment-aware recommender (the seed article's per-cluster strategy), which fits in
+    about a second; any key of RECOMMENDERS works.
+    """
+    items = analysis.dataset.items
+    text_of = dict(zip(items["item_id"].astype(str), items["text"].astype(str), strict=False))
+    model = RECOMMENDERS[method]().fit(
+        analysis.dataset.events,
+        item_ids=analysis.item_ids,
+        item_vectors=analysis.item_vectors,
+        profiles=analysis.profiles,
+        segmentation=analysis.segmentation,
+        segment_names=[s.name for s in analysis.segments],
+        item_texts=[text_of.get(str(i), str(i)) for i in analysis.item_ids],
+    )
+    recs = model.recommend(analysis.profiles.user_ids, n=n, with_reasons=False)
+    return {
+        str(user): [text_of.get(str(item), str(item)) for item in row if item]
+        for user, row in zip(recs.user_ids, recs.item_ids, strict=True)
+    }

@@ -1,0 +1,184 @@
+"""Clustering methods on unit vectors (the `CLUSTERERS` registry) and their cosine geometry.
+
+Each method maps (unit vectors (n, dim), k, seed) to raw labels (-1 noise, -2 outside the
+method's sample), notes for the user and extras (e.g. the Ward tree). `core.segment.clustering` turns
+raw labels into a `Segmentation` with a final nearest-centroid pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from core.errors import ConfigError
+
+MINIBATCH_THRESHOLD = 50_000  # users above which k-means switches to MiniBatchKMeans
+MINIBATCH_INIT_USERS = 10_000  # MiniBatchKMeans starts from full k-means on a sample this size
+TREE_MAX_USERS = 3_000  # Ward's linkage is O(n^2) in memory: above this the tree is built on a sample
+HDBSCAN_MAX_USERS = 20_000  # above this HDBSCAN runs on a sample, the rest go to the nearest centroid
+HDBSCAN_DIMS = 15  # HDBSCAN works on a PCA reduction: density is meaningless in 384 dimensions
+HDBSCAN_MIN_SAMPLES = 10  # "dense" neighbourhood; the default (min_cluster_size) calls everything noise
+
+# A clusterer maps (unit vectors (n, dim), k, seed) to (labels (n,) with -1 = noise, notes, extras).
+Clusterer = Callable[[np.ndarray, int | None, int], "tuple[np.ndarray, list[str], dict[str, Any]]"]
+
+
+def single_threaded() -> Any:
+    """Context limiting BLAS and OpenMP to one thread.
+
+    The fits here are small and many; on a busy machine threads oversubscribe the cores and k-means
+    runs 10x slower. scikit-learn's OpenMP runtime is loaded first: threadpoolctl can only limit
+    libraries that are already loaded.
+    """
+    import sklearn.cluster
+    import sklearn.metrics  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero). (n, dim) -> (n, dim) float32."""
+    x = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms > 0, norms, 1.0)
+
+
+def centroids_of(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """L2-normalised mean of each segment's members; labels < 0 are ignored. -> (k, dim) float32."""
+    keep = labels >= 0
+    onehot = np.zeros((int(keep.sum()), k), dtype=np.float64)
+    onehot[np.arange(len(onehot)), labels[keep]] = 1.0
+    return normalise(onehot.T @ vectors[keep].astype(np.float64))  # (k, dim) member sums, normalised
+
+
+def nearest(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest centroid by cosine. Returns labels (n,) int64, confidence (n,), distance (n,).
+
+    Confidence is the simplified silhouette 1 - d1/d2, with d1, d2 the cosine distances to the
+    nearest and second-nearest centroid: 1 at the centroid, 0 half-way between two segments.
+    """
+    sims = vectors.astype(np.float64) @ centroids.astype(np.float64).T  # (n, k)
+    labels = np.argmax(sims, axis=1).astype(np.int64)
+    d1 = np.clip(1.0 - sims[np.arange(len(sims)), labels], 0.0, 2.0)
+    if sims.shape[1] < 2:
+        return labels, np.ones(len(sims)), d1
+    d2 = np.clip(1.0 - np.partition(sims, -2, axis=1)[:, -2], 0.0, 2.0)
+    confidence = np.where(d2 > 1e-12, 1.0 - d1 / np.maximum(d2, 1e-12), 0.0)
+    return labels, np.clip(confidence, 0.0, 1.0), d1
+
+
+def compact(labels: np.ndarray) -> np.ndarray:
+    """Renumber labels >= 0 to 0..k-1 in order of first appearance of the sorted ids; -1 stays."""
+    out = labels.astype(np.int64).copy()
+    ids = np.unique(out[out >= 0])
+    out[out >= 0] = np.searchsorted(ids, out[out >= 0])
+    return out
+
+
+def finalise(x: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Centroids of a partition (raw labels, < 0 ignored), then the nearest-centroid pass.
+
+    Segments left empty by the pass are dropped, so labels cover 0..k-1 and `assign` == labels.
+    Returns labels (n,), confidence (n,), distance (n,), centroids (k, dim).
+    """
+    centroids = centroids_of(x, raw, int(raw.max()) + 1)
+    labels = nearest(x, centroids)[0]
+    kept = np.unique(labels)
+    centroids = centroids[kept]
+    labels, confidence, distance = nearest(x, centroids)
+    return labels, confidence, distance, centroids
+
+
+def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size, replace=False))
+
+
+def _required(k: int | None) -> int:
+    if k is None or k < 1:
+        raise ConfigError("This method needs a number of segments K.", "该方法需要指定分群数 K。")
+    return k
+
+
+# 1. The methods --------------------------------------------------------------------------------
+
+
+def kmeans(x: np.ndarray, k: int | None, seed: int, *, n_init: int = 4) -> tuple[np.ndarray, list[str], dict]:
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    k = _required(k)
+    if len(x) > MINIBATCH_THRESHOLD:
+        # k-means++ with several inits on a seeded sample, then mini-batches over everyone: plain
+        # MiniBatchKMeans inits on small batches and can merge two real segments.
+        rows = sample_rows(len(x), MINIBATCH_INIT_USERS, seed)
+        start = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed).fit(x[rows])
+        model: Any = MiniBatchKMeans(
+            n_clusters=k, init=start.cluster_centers_, n_init=1, batch_size=4096, random_state=seed
+        )
+        notes = [
+            f"MiniBatchKMeans (initialised on {len(rows):,} users): more than {MINIBATCH_THRESHOLD:,} users."
+        ]
+    else:
+        model = KMeans(n_clusters=k, init="k-means++", n_init=n_init, random_state=seed)
+        notes = []
+    labels = model.fit_predict(x)
+    # Spherical refinement: a few Lloyd steps with normalised centroids, the cosine fixed point.
+    for _ in range(10):
+        new = nearest(x, centroids_of(x, labels, k))[0]
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels, notes, {}
+
+
+def agglomerative(x: np.ndarray, k: int | None, seed: int) -> tuple[np.ndarray, list[str], dict]:
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    k = _required(k)
+    rows = sample_rows(len(x), TREE_MAX_USERS, seed)
+    tree = linkage(x[rows].astype(np.float64), method="ward")
+    tree_labels = compact(fcluster(tree, t=k, criterion="maxclust") - 1)
+    notes = []
+    labels = np.full(len(x), -1, dtype=np.int64)
+    labels[rows] = tree_labels
+    if len(rows) < len(x):
+        notes.append(
+            f"Ward tree built on a seeded sample of {len(rows):,} users; the rest joined the nearest segment."
+        )
+    return labels, notes, {"tree": tree, "tree_users": rows}
+
+
+def hdbscan(x: np.ndarray, k: int | None, seed: int) -> tuple[np.ndarray, list[str], dict]:
+    from sklearn.cluster import HDBSCAN
+    from sklearn.decomposition import PCA
+
+    rows = sample_rows(len(x), HDBSCAN_MAX_USERS, seed)
+    fit_x = x[rows]
+    if fit_x.shape[1] > HDBSCAN_DIMS and len(rows) > HDBSCAN_DIMS:
+        fit_x = PCA(n_components=HDBSCAN_DIMS, random_state=seed).fit_transform(fit_x)
+    # k is only a hint for the smallest segment's size: HDBSCAN finds its own number of segments.
+    hint = len(rows) // (3 * k) if k and k >= 2 else int(0.02 * len(rows))
+    min_size = max(5, min(hint, len(rows) // 2))
+    found = HDBSCAN(
+        min_cluster_size=min_size, min_samples=min(HDBSCAN_MIN_SAMPLES, min_size), copy=True
+    ).fit_predict(fit_x)
+    labels = np.full(len(x), -2, dtype=np.int64)  # -2: not in the sample, -1: noise
+    labels[rows] = compact(found)
+    notes = [f"HDBSCAN chooses the number of segments itself (min_cluster_size={min_size})."]
+    if len(rows) < len(x):
+        notes.append(
+            f"HDBSCAN ran on a seeded sample of {len(rows):,} users; the rest joined the nearest segment."
+        )
+    return labels, notes, {}
+
+
+CLUSTERERS: dict[str, Clusterer] = {"kmeans": kmeans, "agglomerative": agglomerative, "hdbscan": hdbscan}
+CLUSTERER_LABELS: dict[str, str] = {
+    "kmeans": "K-means (fast, even segments)",
+    "agglomerative": "Agglomerative (Ward, with a tree)",
+    "hdbscan": "HDBSCAN (finds K itself, flags outliers)",
+}
