@@ -33,9 +33,13 @@ CHECK_ORDER = (
     "missing_user",
     "non_product_code",
     "nonpositive_price",
+    "non_finite_quantity",
     "bad_quantity",
+    "non_finite_price",
     "bad_price",
+    "timestamp_out_of_range",
     "bad_timestamp",
+    "non_finite_rating",
     "bad_rating",
     "unknown_event_type",
     "unknown_item",
@@ -75,7 +79,8 @@ def clean(
     opts = options or CleaningOptions()
     frame, n = raw.frame, len(raw.frame)
     _check_columns(mapping, list(frame.columns), "events")
-    require_user_column(mapping, list(frame.columns))
+    # A header far below the top (title lines skipped) may be any line of a file that is no table.
+    require_user_column(mapping, list(frame.columns), show_columns=raw.header_row <= 10)
     report = IngestReport(
         source_name=raw.source_name,
         file_format=raw.file_format,
@@ -114,10 +119,11 @@ def clean(
             continue
         result = convert(frame[source])
         present = int((~result.empty).sum())
-        if present and result.failed.sum() > opts.bulk_failure_share * present:
+        unreadable = int(result.unreadable.sum())  # out-of-range or non-finite values were read
+        if present and unreadable > opts.bulk_failure_share * present:
             examples = ", ".join(f"'{v}'" for v in list(result.reasons)[:3])
             report.warnings.append(
-                f"Column '{source}' could not be read as {canonical} ({int(result.failed.sum()):,} of {present:,} "
+                f"Column '{source}' could not be read as {canonical} ({unreadable:,} of {present:,} "
                 f"values, e.g. {examples}); it is kept as an attribute. Map another column or fix its format."
             )
             mapping = _unmap(mapping, canonical)
@@ -150,6 +156,8 @@ def clean(
         ("rating", "bad_rating"),
     ):
         if canonical in typed:
+            for special, mask in typed[canonical].failed_as:
+                reject(special, mask)
             reject(name, typed[canonical].failed)
     if "event_type" in typed:
         if opts.drop_unknown_event_types:

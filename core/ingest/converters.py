@@ -28,12 +28,24 @@ class Converted:
     failed: np.ndarray  # (n,) bool: a value that cannot be read (row rejected)
     reasons: dict[str, str]  # failing source value -> why (one entry per distinct value)
     notes: tuple[str, ...] = ()  # assumptions made, for the report
+    # (reject reason, (n,) bool subset of `failed`): readable values that cannot be used (a year 9999
+    # date, an infinite price), rejected under their own reason before the generic one
+    failed_as: tuple[tuple[str, np.ndarray], ...] = ()
+
+    @property
+    def unreadable(self) -> np.ndarray:
+        """(n,) bool: failed for being unreadable, not for a `failed_as` reason."""
+        special = np.zeros(len(self.failed), dtype=bool)
+        for _, mask in self.failed_as:
+            special |= mask
+        return self.failed & ~special
 
 
 def _by_unique(
     series: pd.Series, parse: Callable[[pd.Series], tuple[pd.Series, pd.Series]]
-) -> tuple[pd.Series, np.ndarray, np.ndarray, dict[str, str]]:
-    """Run `parse(uniques) -> (values, reason or None)` on unique stripped values, map back to rows."""
+) -> tuple[pd.Series, np.ndarray, np.ndarray, dict[str, str], np.ndarray]:
+    """Run `parse(uniques) -> (values, reason or None)` on unique stripped values, map back to rows.
+    The last result is (n,) int: each row's position among the uniques (maps a per-unique mask to rows)."""
     codes, uniques = pd.factorize(series.astype("str").str.strip(), sort=False)
     uniq = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
     values, reasons = parse(uniq)
@@ -43,7 +55,22 @@ def _by_unique(
     out.index = series.index
     out[is_empty[codes]] = None if out.dtype == object else np.nan
     reason_map = {str(uniq[i]): str(reasons[i]) for i in np.flatnonzero(failed_u)}
-    return out, is_empty[codes], failed_u[codes], reason_map
+    return out, is_empty[codes], failed_u[codes], reason_map, codes
+
+
+_NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)(?:\(.*\))?", re.IGNORECASE)
+
+
+def _non_finite_text(value: str) -> bool:
+    """`inf`, `-Infinity`, `1e400`, `-nan`: text that reads as a number that is not finite (a bare
+    `nan` is a null token, see NULL_TOKENS)."""
+    text = value.strip()
+    if _NON_FINITE.fullmatch(text):
+        return True
+    try:
+        return not np.isfinite(float(text))
+    except (ValueError, OverflowError):
+        return False
 
 
 # --- ratings ---------------------------------------------------------------------------------------
@@ -93,15 +120,28 @@ def parse_ratings(series: pd.Series) -> Converted:
     """`five`, `4星`, `５` -> numbers; the scale (5, 10 or 100) is inferred from the values; values
     outside it, negatives and unreadable text fail; `N/A` and empty are null."""
 
+    non_finite_u: list[bool] = []
+
     def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
         nums = uniq.map(_rating_number)
+        non_finite_u.extend(
+            _non_finite_text(_RATING_SUFFIX.sub("", unicodedata.normalize("NFKC", u))) for u in uniq
+        )
         reasons = pd.Series(
-            [None if not pd.isna(v) else f"unreadable rating '{u}'" for u, v in zip(uniq, nums, strict=True)],
+            [
+                None
+                if not pd.isna(v)
+                else f"rating '{u}' is not a finite number"
+                if bad
+                else f"unreadable rating '{u}'"
+                for u, v, bad in zip(uniq, nums, non_finite_u, strict=True)
+            ],
             dtype=object,
         )
         return nums.astype("float64"), reasons
 
-    values, empty, failed, reasons = _by_unique(series, parse)
+    values, empty, failed, reasons, codes = _by_unique(series, parse)
+    non_finite = np.asarray(non_finite_u, dtype=bool)[codes] & failed
     numbers = values.to_numpy(float)
     readable = ~empty & ~failed
     positive = numbers[readable & (numbers > 0)]
@@ -112,7 +152,14 @@ def parse_ratings(series: pd.Series) -> Converted:
         reasons[str(raw_value)] = f"rating {raw_value} is outside the {low:g}-{scale} scale"
     numbers = np.where(out_of_range, np.nan, numbers)
     notes = (f"rating scale inferred as {low:g}-{scale}",) if positive.size else ()
-    return Converted(pd.Series(numbers, index=series.index), empty, failed | out_of_range, reasons, notes)
+    return Converted(
+        pd.Series(numbers, index=series.index),
+        empty,
+        failed | out_of_range,
+        reasons,
+        notes,
+        failed_as=(("non_finite_rating", non_finite),),
+    )
 
 
 # --- numbers ---------------------------------------------------------------------------------------
@@ -136,15 +183,33 @@ def parse_numbers(series: pd.Series, *, what: str = "number") -> Converted:
         if decimal_comma:
             cleaned = cleaned.str.replace(",", ".", regex=False)
         nums = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+        non_finite_u.extend(np.isinf(nums) | cleaned.map(_non_finite_text).to_numpy(bool))
+        nums[np.asarray(non_finite_u)] = np.nan
         reasons = pd.Series(
-            [f"unreadable {what} '{u}'" if np.isnan(n) else None for u, n in zip(uniq, nums, strict=True)],
+            [
+                f"{what} '{u}' is not a finite number"
+                if bad
+                else f"unreadable {what} '{u}'"
+                if np.isnan(n)
+                else None
+                for u, n, bad in zip(uniq, nums, non_finite_u, strict=True)
+            ],
             dtype=object,
         )
         return nums, reasons
 
-    values, empty, failed, reasons = _by_unique(series, parse)
+    non_finite_u: list[bool] = []
+    values, empty, failed, reasons, codes = _by_unique(series, parse)
+    non_finite = np.asarray(non_finite_u, dtype=bool)[codes] & failed
     notes = (f"decimal comma read in the {what} column",) if decimal_comma else ()
-    return Converted(values.astype("float64"), empty, failed, reasons, notes)
+    return Converted(
+        values.astype("float64"),
+        empty,
+        failed,
+        reasons,
+        notes,
+        failed_as=((f"non_finite_{what}", non_finite),),
+    )
 
 
 # --- timestamps ------------------------------------------------------------------------------------
@@ -166,6 +231,10 @@ _FORMATS = (
     "%B %d, %Y",
 )
 _SLASH = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+# datetime64[ns], the events' timestamp type, spans 1677-09-21 .. 2262-04-11
+_MIN_SECONDS = pd.Timestamp.min.value / 1e9
+_MAX_SECONDS = pd.Timestamp.max.value / 1e9
+_RANGE = f"{pd.Timestamp.min:%Y-%m-%d} to {pd.Timestamp.max:%Y-%m-%d}"
 
 
 def parse_timestamps(series: pd.Series) -> Converted:
@@ -175,17 +244,20 @@ def parse_timestamps(series: pd.Series) -> Converted:
     Result: naive UTC datetime64. Impossible dates such as `2024-02-30` fail with a reason."""
     notes: list[str] = []
 
+    beyond_u: list[bool] = []
+
     def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
         text = uniq.astype("str").map(lambda v: unicodedata.normalize("NFKC", v).strip())
         out = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
+        beyond = pd.Series(False, index=uniq.index)  # readable, but outside datetime64[ns]
         epoch = text.str.fullmatch(r"\d{9,13}(\.\d+)?")
         if epoch.any():
             numbers = pd.to_numeric(text[epoch], errors="coerce")
             millis = numbers >= 1e11
-            out[epoch & ~millis.reindex(text.index, fill_value=False)] = pd.to_datetime(
-                numbers[~millis], unit="s"
-            )
-            out[millis.reindex(text.index, fill_value=False)] = pd.to_datetime(numbers[millis], unit="ms")
+            fits = numbers.where(~millis, numbers / 1000).between(_MIN_SECONDS, _MAX_SECONDS)
+            beyond[fits.index[~fits]] = True
+            for unit, chosen in (("s", fits & ~millis), ("ms", fits & millis)):
+                out[chosen.index[chosen]] = pd.to_datetime(numbers[chosen], unit=unit)
             notes.append("numeric times read as Unix epoch (seconds; milliseconds when >= 1e11)")
         formats = list(_FORMATS)
         slash = text.str.extract(_SLASH).dropna().astype(int)
@@ -200,26 +272,42 @@ def parse_timestamps(series: pd.Series) -> Converted:
             formats += [order.replace("/", ".") + t for t in (" %H:%M:%S", " %H:%M", "")]
         zoned = False
         for fmt in formats:
-            todo = out.isna() & ~epoch & (text != "")
+            todo = out.isna() & ~beyond & ~epoch & (text != "")
             if not todo.any():
                 break
-            parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=True)
+            # pandas picks the resolution (us for strings), so year 9999 parses here and is range-checked
+            parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=True).dt.tz_localize(None)
             if fmt == "ISO8601" and parsed.notna().any():
                 zoned = bool(text[todo][parsed.notna()].str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").any())
-            out[todo] = parsed.dt.tz_localize(None).astype("datetime64[ns]")
+            fits = parsed.isna() | parsed.between(pd.Timestamp.min, pd.Timestamp.max)
+            beyond[fits.index[~fits]] = True
+            out[fits.index[fits]] = parsed[fits].astype("datetime64[ns]")
         if zoned:
             notes.append("times with a zone offset were converted to UTC; times without one are taken as UTC")
+        beyond_u.extend(beyond.to_numpy(bool))
         reasons = pd.Series(
             [
-                f"unreadable or impossible timestamp '{u}'" if pd.isna(v) else None
-                for u, v in zip(uniq, out, strict=True)
+                f"timestamp '{u}' is outside the supported range ({_RANGE})"
+                if far
+                else f"unreadable or impossible timestamp '{u}'"
+                if pd.isna(v)
+                else None
+                for u, v, far in zip(uniq, out, beyond, strict=True)
             ],
             dtype=object,
         )
         return out, reasons
 
-    values, empty, failed, reasons = _by_unique(series, parse)
-    return Converted(values.astype("datetime64[ns]"), empty, failed, reasons, tuple(dict.fromkeys(notes)))
+    values, empty, failed, reasons, codes = _by_unique(series, parse)
+    beyond_rows = np.asarray(beyond_u, dtype=bool)[codes] & failed
+    return Converted(
+        values.astype("datetime64[ns]"),
+        empty,
+        failed,
+        reasons,
+        tuple(dict.fromkeys(notes)),
+        failed_as=(("timestamp_out_of_range", beyond_rows),),
+    )
 
 
 # --- event types -----------------------------------------------------------------------------------
@@ -234,5 +322,5 @@ def parse_event_types(series: pd.Series, *, extra: Mapping[str, str] | None = No
         )
         return mapped.astype(object), reasons
 
-    values, empty, failed, reasons = _by_unique(series, parse)
+    values, empty, failed, reasons, _ = _by_unique(series, parse)
     return Converted(values, empty, failed, reasons)

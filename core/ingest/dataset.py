@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from core.data import Dataset
-from core.errors import IngestError
 from core.ingest.cleaning import CleaningOptions, clean
+from core.ingest.guards import read_source_file
 from core.ingest.rawtable import RawTable
 from core.ingest.read import read_table
 from core.ingest.schema import infer_mapping
-from core.ingest.sniffing import ReadLimits, _mb
+from core.ingest.sniffing import ReadLimits
 from core.progress import Progress, no_progress
 
 
@@ -19,18 +19,7 @@ def _read_source(source: str | Path | bytes, filename: str | None, limits: ReadL
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source), filename or "upload"
     path = Path(source)
-    try:
-        size = path.stat().st_size
-        if size > limits.max_upload_bytes:
-            raise IngestError(
-                f"'{path.name}' is {_mb(size)}, over the {_mb(limits.max_upload_bytes)} upload limit.",
-                f"“{path.name}”大小为 {_mb(size)}，超过 {_mb(limits.max_upload_bytes)} 的上传上限。",
-            )
-        return path.read_bytes(), filename or path.name
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        raise IngestError(
-            f"Cannot read '{path}': {exc.strerror}.", f"无法读取“{path}”：{exc.strerror}。"
-        ) from exc
+    return read_source_file(path, limits), filename or path.name
 
 
 def load_dataset(

@@ -72,9 +72,7 @@ def build_items(
 ) -> pd.DataFrame:
     """One row per kept item (first-seen order): item_id, text (most frequent, else reviews joined and
     capped at `cap` characters), then the items table's attributes when given."""
-    pairs = pd.DataFrame(
-        {"item_id": item_ids.to_numpy(), "text": item_text.to_numpy(), "review": review.to_numpy()}
-    )
+    pairs = pd.DataFrame({"item_id": item_ids.array, "text": item_text.array, "review": review.array})
     with_text = pairs[pairs["text"] != ""]
     # Most frequent text per item (Online Retail gives one code several descriptions).
     best = with_text.groupby(["item_id", "text"], sort=False).size().reset_index(name="n")

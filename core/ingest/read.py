@@ -16,6 +16,14 @@ import numpy as np
 import pandas as pd
 
 from core.errors import IngestError
+from core.ingest.guards import (
+    check_line_count,
+    check_parquet,
+    check_table_shape,
+    count_lines,
+    gunzip,
+    unzip_table,
+)
 from core.ingest.rawtable import REJECT_COLUMNS, RawTable, _column_names, cell_to_str, frame_from_rows
 from core.ingest.sniffing import (
     ReadLimits,
@@ -25,10 +33,8 @@ from core.ingest.sniffing import (
     detect_container,
     excel_sep_line,
     find_header,
-    gunzip,
     looks_binary,
     sniff_delimiter,
-    unzip_table,
 )
 from core.ingest.textparse import _drop_invalid_bytes, _parse_fast, _parse_rows, _split_lines
 
@@ -86,7 +92,10 @@ def read_table(
             read_xlsx(raw, sheet=sheet, limits=limits), name, "xlsx", compression, warnings, limits
         )
     if kind == "parquet":
+        check_parquet(raw, limits)
         return _finish(_read_parquet(raw), name, "parquet", compression, warnings, limits)
+    if not compression:  # unpacked text was counted while decompressing
+        check_line_count(count_lines(raw), limits)
     return _finish(_read_text(raw, encoding, delimiter, limits), name, "", compression, warnings, limits)
 
 
@@ -100,6 +109,7 @@ def _finish(
         )
     if table.rows_in == 0:
         raise IngestError("The table has a header but no data rows.", "数据表只有表头，没有数据行。")
+    check_table_shape(table)
     fmt = file_format or ("tsv" if table.delimiter == "\t" else "csv")
     return RawTable(
         frame=table.frame,
@@ -142,11 +152,7 @@ def _read_text(
     if sep:
         start = 1
     delimiter = delimiter or sep or sniff_delimiter(lines[start : start + 100])
-    if len(delimiter) != 1:
-        raise IngestError(
-            f"The delimiter must be one character, got '{delimiter}'.",
-            f"分隔符必须是单个字符，收到“{delimiter}”。",
-        )
+    check_delimiter(delimiter)
     # Header: skip empty lines and title lines above it.
     sample = lines[start : start + 50]
     try:
@@ -208,8 +214,26 @@ def _read_text(
     )
 
 
+def check_delimiter(delimiter: str) -> None:
+    """IngestError unless `delimiter` can separate fields: one character, not a quote or line end."""
+    if len(delimiter) != 1:
+        raise IngestError(
+            f"The delimiter must be one character, got '{delimiter}'.",
+            f"分隔符必须是单个字符，收到“{delimiter}”。",
+        )
+    if delimiter in '"\r\n':
+        en, zh = ("a double quote", "双引号") if delimiter == '"' else ("a line end", "换行符")
+        raise IngestError(
+            f"The delimiter cannot be {en}: quotes wrap fields and line ends separate rows. "
+            "Use , ; | or \\t (TAB), or leave it out to detect it.",
+            f"分隔符不能是{zh}：引号用于包裹字段，换行用于分隔行。请使用 , ; | 或 \\t（制表符），或不指定以自动识别。",
+        )
+
+
 # --- parquet ---------------------------------------------------------------------------------------
 def _read_parquet(raw: bytes) -> RawTable:
+    """Columns converted one at a time (one column's Python objects alive at once); a column whose
+    values Python cannot represent (timestamps past year 9999) is read as Arrow's text instead."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -219,11 +243,14 @@ def _read_parquet(raw: bytes) -> RawTable:
         raise IngestError(
             f"The Parquet file cannot be read ({exc}).", f"无法读取 Parquet 文件（{exc}）。"
         ) from exc
-    frame = pd.DataFrame(
-        {
-            str(name): [cell_to_str(v) for v in table.column(i).to_pylist()]
-            for i, name in enumerate(table.column_names)
-        }
-    )
-    frame = frame.astype("str") if len(frame.columns) else frame
+    columns = {}
+    for i, name in enumerate(table.column_names):
+        column = table.column(i)
+        try:
+            cells = [cell_to_str(v) for v in column.to_pylist()]
+        except (ValueError, OverflowError):
+            cells = ["" if v is None else str(v) for v in column.cast(pa.string(), safe=False).to_pylist()]
+        columns[str(name)] = pd.array(cells, dtype="str")
+        del cells
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
     return RawTable(frame=frame, lines=np.arange(1, len(frame) + 1, dtype=np.int64), header_row=0)

@@ -148,14 +148,27 @@ def infer_mapping(columns: Iterable[str], *, skip: Iterable[str] = ()) -> Column
     return ColumnMapping(text=tuple(text), **{name: col for name, (_, col) in best.items()})  # type: ignore[arg-type]
 
 
-def require_user_column(mapping: ColumnMapping, columns: Sequence[str]) -> None:
-    """IngestError naming the available columns when no user column is mapped."""
-    if mapping.user_id is None:
-        shown = ", ".join(str(c) for c in list(columns)[:30])
+def require_user_column(mapping: ColumnMapping, columns: Sequence[str], *, show_columns: bool = True) -> None:
+    """IngestError naming the available columns when no user column is mapped (`show_columns=False`
+    when the "header" may not be one, so the message never quotes a line of a file that is no table)."""
+    if mapping.user_id is None and len(columns) == 1:  # its one "column name" is the first line
         raise IngestError(
-            f"No user column found (looked for user_id, customer, 用户ID, ...). Columns: {shown}. "
+            "The file has a single column (no comma, tab, semicolon or pipe between fields), so it has no "
+            "user column and does not look like a table. Upload CSV, TSV, Excel .xlsx or Parquet, or name "
+            "the delimiter (--delimiter).",
+            "文件只有一列（字段之间没有逗号、制表符、分号或竖线），没有用户列，看起来不是数据表。"
+            "请上传 CSV、TSV、Excel .xlsx 或 Parquet，或指定分隔符（--delimiter）。",
+        )
+    if mapping.user_id is None:
+        names = ", ".join(str(c) for c in list(columns)[:30])
+        shown_en = (
+            names if show_columns else f"{len(columns)} (names not shown: the header was found far down)"
+        )
+        shown_zh = names if show_columns else f"{len(columns)} 列（表头位置靠后，未显示列名）"
+        raise IngestError(
+            f"No user column found (looked for user_id, customer, 用户ID, ...). Columns: {shown_en}. "
             "Name it with --map user_id=COLUMN.",
-            f"未找到用户列（如 user_id、customer、用户ID）。现有列：{shown}。请用 --map user_id=列名 指定。",
+            f"未找到用户列（如 user_id、customer、用户ID）。现有列：{shown_zh}。请用 --map user_id=列名 指定。",
         )
 
 

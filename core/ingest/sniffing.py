@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass
 
 from core.errors import IngestError
@@ -21,6 +19,9 @@ class ReadLimits:
 
     max_upload_bytes: int = 500 * MiB  # same as .streamlit/config.toml maxUploadSize
     max_decompressed_bytes: int = 1024 * MiB  # gzip/zip payload after decompression
+    max_decompression_ratio: float = 100.0  # payload / compressed size, above the allowance below
+    min_decompressed_allowance: int = 64 * MiB  # any payload up to this size passes the ratio check
+    max_lines: int = 10_000_000  # counted while reading/unpacking, before lines are split
     max_columns: int = 2_000
     max_rows: int = 5_000_000
     max_cell_chars: int = 1_000_000
@@ -41,6 +42,12 @@ def detect_container(raw: bytes) -> str:
         try:
             names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
         except zipfile.BadZipFile as exc:
+            if b"PK\x05\x06" not in raw[-(1 << 16) - 22 :]:  # no end-of-central-directory record
+                raise IngestError(
+                    "The ZIP archive (or .xlsx workbook) is truncated: its directory at the end of the file "
+                    "is missing (an incomplete download or copy). Upload the complete file.",
+                    "ZIP 压缩包（或 .xlsx 工作簿）不完整：文件末尾的目录缺失（下载或复制未完成）。请上传完整的文件。",
+                ) from exc
             raise IngestError(
                 "The file looks like a ZIP archive but is damaged.", "文件看起来是 ZIP 压缩包，但已损坏。"
             ) from exc
@@ -54,62 +61,6 @@ def detect_container(raw: bytes) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     return "text"
-
-
-def gunzip(raw: bytes, limits: ReadLimits) -> bytes:
-    """Decompress gzip with a cap on the output size (a gzip bomb stops at the limit)."""
-    chunks: list[bytes] = []  # joined once at the end (one copy of the output, not two)
-    size = 0
-    stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    data = raw
-    try:
-        while data:
-            chunks.append(stream.decompress(data, limits.max_decompressed_bytes + 1 - size))
-            size += len(chunks[-1])
-            if size > limits.max_decompressed_bytes:
-                raise IngestError(
-                    f"The decompressed file is larger than the {_mb(limits.max_decompressed_bytes)} limit.",
-                    f"解压后的文件超过 {_mb(limits.max_decompressed_bytes)} 的上限。",
-                )
-            data = stream.unconsumed_tail
-            if stream.eof and stream.unused_data:  # concatenated gzip members
-                data = stream.unused_data
-                stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    except (zlib.error, gzip.BadGzipFile) as exc:
-        raise IngestError(f"The gzip file is damaged ({exc}).", f"gzip 文件已损坏（{exc}）。") from exc
-    return b"".join(chunks)
-
-
-def unzip_table(raw: bytes, limits: ReadLimits) -> tuple[bytes, str]:
-    """The one data file inside a zip archive, with its name (size checked before reading)."""
-    archive = zipfile.ZipFile(io.BytesIO(raw))
-    entries = [
-        i
-        for i in archive.infolist()
-        if not i.is_dir()
-        and not i.filename.startswith("__MACOSX/")
-        and not i.filename.split("/")[-1].startswith(".")
-    ]
-    if len(entries) != 1:
-        names = ", ".join(i.filename for i in entries[:10]) or "none"
-        raise IngestError(
-            f"The zip archive must hold exactly one data file; it holds {len(entries)} ({names}).",
-            f"ZIP 压缩包中应只有一个数据文件，实际有 {len(entries)} 个（{names}）。",
-        )
-    entry = entries[0]
-    if entry.file_size > limits.max_decompressed_bytes:
-        raise IngestError(
-            f"'{entry.filename}' unpacks to {_mb(entry.file_size)}, over the {_mb(limits.max_decompressed_bytes)} limit.",
-            f"“{entry.filename}”解压后为 {_mb(entry.file_size)}，超过 {_mb(limits.max_decompressed_bytes)} 的上限。",
-        )
-    with archive.open(entry) as handle:
-        data = handle.read(limits.max_decompressed_bytes + 1)
-    if len(data) > limits.max_decompressed_bytes:
-        raise IngestError(
-            f"The zipped file is larger than the {_mb(limits.max_decompressed_bytes)} limit.",
-            f"压缩包内文件超过 {_mb(limits.max_decompressed_bytes)} 的上限。",
-        )
-    return data, entry.filename
 
 
 def check_xlsx(raw: bytes, limits: ReadLimits) -> None:

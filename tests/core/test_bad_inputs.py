@@ -329,3 +329,154 @@ def test_parquet() -> None:
     data = ingest(buffer.getvalue(), "data.parquet")
     assert data.report.file_format == "parquet" and list(data.events["user_id"]) == ["007", "u2"]
     assert list(data.events["rating"]) == [5.0, 4.0]
+
+
+# 16. Hardening (issue 16): out-of-range values, truncated archives, streaming limits, odd paths ------
+def test_dates_outside_the_pandas_range_are_rejected_per_row() -> None:
+    times = ["9999-12-31", "0001-01-01", "2300-01-01 10:00", "99999999999", "9999999999999", "2024-01-04"]
+    text = "user_id,title,time\n" + "".join(f"u{i},Item {i},{t}\n" for i, t in enumerate(times))
+    data = ingest(text.encode())
+    assert data.report.rows_rejected == {"timestamp_out_of_range": 5}
+    assert data.report.rejected_examples["timestamp_out_of_range"] == [2, 3, 4, 5, 6]
+    assert (
+        list(data.events["user_id"]) == ["u5"]
+        and str(data.events["timestamp"].iat[0]) == "2024-01-04 00:00:00"
+    )
+    assert any("outside the supported range" in w for w in data.report.warnings)
+
+
+def test_parquet_dates_in_year_9999_are_rejected_per_row() -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "user_id": ["u1", "u2", "u3"],
+            "title": ["A", "B", "C"],
+            "day": pa.array([dt.date(9999, 12, 31), dt.date(2024, 1, 1), dt.date(1, 1, 1)], pa.date32()),
+            "ts": pa.array([3 * 10**15, 1_704_067_200_000, 1_704_067_200_000], pa.timestamp("ms")),
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    for column, kept in (("day", ["u2"]), ("ts", ["u2", "u3"])):
+        data = ingest(buffer.getvalue(), "data.parquet", mapping_overrides={"timestamp": column})
+        assert list(data.events["user_id"]) == kept
+        assert data.report.rows_rejected == {"timestamp_out_of_range": 3 - len(kept)}
+
+
+def test_non_finite_numbers_are_rejected_per_row() -> None:
+    text = (
+        "user_id,title,price,quantity,rating\n"
+        "u1,A,inf,1,5\nu2,B,1e400,2,4\nu3,C,3,-inf,4\nu4,D,2,1,Infinity\nu5,E,2,1,3\nu6,F,-nan,1,3\nu7,G,nan,1,3\n"
+    )
+    data = ingest(text.encode())
+    assert data.report.rows_rejected == {
+        "non_finite_price": 3,
+        "non_finite_quantity": 1,
+        "non_finite_rating": 1,
+    }
+    assert list(data.events["user_id"]) == ["u5", "u7"]  # a bare `nan` is a null token: kept, no price
+    assert data.events["price"].isna().tolist() == [False, True]
+
+
+def _csv(n: int) -> bytes:
+    return ("user_id,title\n" + "".join(f"u{i},Item {i}\n" for i in range(n))).encode()
+
+
+def _parquet_bytes() -> bytes:
+    buffer = io.BytesIO()
+    pd.DataFrame({"user_id": [f"u{i}" for i in range(500)], "title": ["Boots"] * 500}).to_parquet(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("raw", "name", "words"),
+    [
+        (gzip.compress(_csv(3000))[:-900], "data.csv.gz", ("gzip", "truncated")),
+        (gzip.compress(_csv(3000))[:-4], "data.csv.gz", ("gzip",)),  # trailer cut: size check fails
+        (_zip({"data.csv": _csv(3000)})[:-200], "data.zip", ("truncated",)),
+        (_parquet_bytes()[:-100], "data.parquet", ("parquet", "truncated")),
+    ],
+    ids=["gzip-body", "gzip-trailer", "zip", "parquet"],
+)
+def test_truncated_archives_are_reported_never_read_as_complete(
+    raw: bytes, name: str, words: tuple[str, ...]
+) -> None:
+    with pytest.raises(IngestError) as info:
+        ingest(raw, name)
+    assert_bilingual(info.value, *words)
+
+
+def test_zip_member_with_a_bad_crc_is_reported_as_damaged() -> None:
+    raw = bytearray(_zip({"data.csv": _csv(50)}, zipfile.ZIP_STORED))
+    at = raw.index(b"u10,Item")
+    raw[at : at + 3] = b"X10"
+    with pytest.raises(IngestError) as info:
+        ingest(bytes(raw), "data.zip")
+    assert_bilingual(info.value, "truncated or damaged")
+
+
+@pytest.mark.parametrize(
+    ("raw", "limits", "words"),
+    [
+        (
+            gzip.compress(b"user_id,title\n" + b"a,b\n" * 200_000),
+            ReadLimits(max_lines=100_000),
+            ("100,000 lines",),
+        ),
+        (b"user_id,title\n" + b"a,b\n" * 200_000, ReadLimits(max_lines=100_000), ("100,000 lines",)),
+        (
+            gzip.compress(b"user_id,title\n" + b"a,b\n" * 1_000_000),
+            ReadLimits(min_decompressed_allowance=1_000_000),
+            ("unpacks to more than", "100x"),
+        ),
+        (
+            _zip({"data.csv": b"user_id,title\n" + b"a,b\n" * 1_000_000}),
+            ReadLimits(min_decompressed_allowance=1_000_000),
+            ("over the", "limit"),
+        ),
+    ],
+    ids=["gzip-lines", "plain-lines", "gzip-ratio", "zip-ratio"],
+)
+def test_limits_are_counted_while_unpacking(raw: bytes, limits: ReadLimits, words: tuple[str, ...]) -> None:
+    with pytest.raises(IngestError) as info:
+        read_table(raw, "data.csv", limits=limits)
+    assert_bilingual(info.value, *words)
+
+
+def test_devices_fifos_and_folders_are_refused_before_reading(tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "events.csv"
+    os.mkfifo(fifo)  # opening it for reading would block forever without O_NONBLOCK
+    for path, words in (
+        ("/dev/zero", ("not a regular file",)),
+        (fifo, ("not a regular file",)),
+        (tmp_path, ("folder",)),
+    ):
+        with pytest.raises(IngestError) as info:
+            load_dataset(path)
+        assert_bilingual(info.value, *words)
+
+
+def test_a_symlink_to_a_file_that_is_no_table_never_echoes_its_content(tmp_path) -> None:
+    secret = "root:x:0:0:root:/root:/bin/bash"
+    lines = [f"{secret}{i}" for i in range(20)] + ["svc:x:101:104:Service daemon,,,:/var/lib/svc:/bin/sh"] * 2
+    (tmp_path / "passwd").write_text("\n".join(lines) + "\n")
+    (tmp_path / "one-column").write_text("\n".join(lines[:20]) + "\n")
+    for target in ("passwd", "one-column"):
+        link = tmp_path / f"{target}.csv"
+        link.symlink_to(tmp_path / target)
+        with pytest.raises(IngestError) as info:
+            load_dataset(link)
+        assert "root:x" not in info.value.bilingual() and "svc:x" not in info.value.bilingual()
+        assert_bilingual(info.value, "user column")
+
+
+def test_a_quote_cannot_be_the_delimiter() -> None:
+    with pytest.raises(IngestError) as info:
+        ingest(GOOD.encode(), delimiter='"')
+    assert_bilingual(info.value, "cannot be a double quote")
