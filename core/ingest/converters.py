@@ -249,7 +249,8 @@ def parse_timestamps(series: pd.Series) -> Converted:
     def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
         text = uniq.astype("str").map(lambda v: unicodedata.normalize("NFKC", v).strip())
         out = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
-        beyond = pd.Series(False, index=uniq.index)  # readable, but outside datetime64[ns]
+        # readable, but outside datetime64[ns]; ISO dates with a 5-digit or negative year are so outright
+        beyond = text.str.match(r"(?:[+-]\d{4,}|\d{5,})-\d{2}-\d{2}").astype(bool)
         epoch = text.str.fullmatch(r"\d{9,13}(\.\d+)?")
         if epoch.any():
             numbers = pd.to_numeric(text[epoch], errors="coerce")

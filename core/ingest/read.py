@@ -249,8 +249,26 @@ def _read_parquet(raw: bytes) -> RawTable:
         try:
             cells = [cell_to_str(v) for v in column.to_pylist()]
         except (ValueError, OverflowError):
-            cells = ["" if v is None else str(v) for v in column.cast(pa.string(), safe=False).to_pylist()]
+            cells = _wide_text(column)
         columns[str(name)] = pd.array(cells, dtype="str")
         del cells
     frame = pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows))
     return RawTable(frame=frame, lines=np.arange(1, len(frame) + 1, dtype=np.int64), header_row=0)
+
+
+def _wide_text(column) -> list[str]:
+    """Cells of a column Python's datetime cannot hold (years past 9999 or before 1) as text; dates
+    and timestamps in ISO form with the year written out (`97038-01-01T00:00:00`), so the timestamp
+    parser can reject them as out of range rather than unreadable."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    valid = column.is_valid().to_numpy(zero_copy_only=False)
+    kind = column.type
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        unit = kind.unit if pa.types.is_timestamp(kind) else "D" if kind == pa.date32() else "ms"
+        ints = pc.fill_null(column.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+        text = np.datetime_as_string(ints.astype(f"datetime64[{unit}]"), unit="D" if unit == "D" else "s")
+    else:
+        text = np.asarray(pc.fill_null(column.cast(pa.string(), safe=False), "").to_pylist(), dtype=object)
+    return [str(t) if ok else "" for t, ok in zip(text, valid, strict=True)]
