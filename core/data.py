@@ -19,7 +19,9 @@
     <other>     str          item attributes from an items table
 
 Row order of `events` is the source order of kept rows; `source_row` (int, 1-based data line)
-ties each event back to the upload.
+ties each event back to the upload. A source column whose name is taken by the pipeline (the names
+above, `source_row`, or any name starting with `_`, kept for scratch columns of later stages) is kept
+as `attr_<name>` with a report warning (core/ingest/columns.py).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ CORE_EVENT_COLUMNS = (
     "price",
     "review",
 )
+INTERNAL_PREFIX = "_"  # later stages add scratch columns named so (e.g. `_uidx`); never a user's column
+INTERNAL_EVENT_COLUMNS = (*CORE_EVENT_COLUMNS, "label", "source_row")
 
 
 @dataclass

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from core.data import CORE_EVENT_COLUMNS, Dataset, IngestReport
+from core.data import INTERNAL_EVENT_COLUMNS, Dataset, IngestReport
 from core.errors import IngestError
+from core.ingest.columns import attribute_names
 from core.ingest.converters import (
     Converted,
     parse_event_types,
@@ -23,6 +24,7 @@ from core.ingest.converters import (
     parse_ratings,
     parse_timestamps,
 )
+from core.ingest.ids import whitespace_variants
 from core.ingest.items import CONTROL_CHARS, build_items, index_items_table, join_text, text_id
 from core.ingest.rawtable import RawTable
 from core.ingest.schema import ColumnMapping, require_user_column
@@ -99,10 +101,11 @@ def clean(
         hit = np.asarray(mask, dtype=bool) & (reason == "")
         reason[hit] = name
 
-    def col(name: str | None) -> pd.Series:
-        return (
-            frame[name].astype("str").str.strip() if name else pd.Series("", index=frame.index, dtype="str")
-        )
+    def col(name: str | None, *, exact: bool = False) -> pd.Series:
+        if not name:
+            return pd.Series("", index=frame.index, dtype="str")
+        cells = frame[name].astype("str")
+        return cells if exact else cells.str.strip()
 
     # 1. Typed conversions (a column that mostly fails is unmapped with a warning, never bulk NaT).
     typed: dict[str, Converted] = {}
@@ -142,9 +145,9 @@ def clean(
         reject("cancelled_invoice", col(mapping.invoice).str.upper().str.startswith("C"))
     if opts.drop_negative_quantity:
         reject("negative_quantity", quantity < 0)
-    user = col(mapping.user_id)
-    reject("missing_user", user == "")
-    item = col(mapping.item_id)
+    user = col(mapping.user_id, exact=True)  # ids exactly as written: " u1" is not "u1"
+    reject("missing_user", user.str.strip() == "")
+    item = col(mapping.item_id, exact=True)
     if mapping.item_id and opts.drop_non_product_codes and item.isin(_DISTINCTIVE_CODES).any():
         reject("non_product_code", item.str.fullmatch(NON_PRODUCT_CODES).fillna(False))
     if opts.drop_nonpositive_price:
@@ -198,7 +201,11 @@ def clean(
     if not mapping.item_id:
         basis = item_text.where(item_text != "", review)
         item = basis.map(text_id)
-    events = _events_frame(frame, mapping, keep, user, item, review, typed, raw.lines)
+    events, renamed = _events_frame(frame, mapping, keep, user, item, review, typed, raw.lines)
+    report.warnings.extend(renamed)
+    for name, what in (("user_id", "user"), ("item_id", "item")):
+        if (warning := whitespace_variants(events[name], what)) is not None:
+            report.warnings.append(warning)
     items_df = build_items(
         events["item_id"], item_text[keep], review[keep], items_table, opts.review_text_cap
     )
@@ -229,7 +236,7 @@ def clean(
     return Dataset(events=events, items=items_df, report=report, rejected=rejected)
 
 
-_CANONICAL_OUT = (*CORE_EVENT_COLUMNS, "label", "source_row")
+_CANONICAL_OUT = INTERNAL_EVENT_COLUMNS
 
 
 def _check_columns(mapping: ColumnMapping, columns: list[str], what: str) -> None:
@@ -247,7 +254,7 @@ def _unmap(mapping: ColumnMapping, canonical: str) -> ColumnMapping:
     return replace(mapping, **{canonical: None})  # type: ignore[arg-type]
 
 
-def _events_frame(frame, mapping, keep, user, item, review, typed, lines) -> pd.DataFrame:
+def _events_frame(frame, mapping, keep, user, item, review, typed, lines) -> tuple[pd.DataFrame, list[str]]:
     n_kept = int(keep.sum())
     default_type = (
         "purchase" if (mapping.quantity or mapping.price) else "rating" if mapping.rating else "view"
@@ -270,15 +277,13 @@ def _events_frame(frame, mapping, keep, user, item, review, typed, lines) -> pd.
     if mapping.label:
         out["label"] = frame[mapping.label].astype("str").str.strip()[keep].array
     used = mapping.source_columns() - ({mapping.invoice} if mapping.invoice else set())
-    for name in frame.columns:
-        if name not in used:
-            out[name if name not in _CANONICAL_OUT else f"attr_{name}"] = (
-                frame[name].astype("str")[keep].array
-            )
+    names, renamed = attribute_names([c for c in frame.columns if c not in used], _CANONICAL_OUT)
+    for name, out_name in names.items():
+        out[out_name] = frame[name].astype("str")[keep].array
     out["source_row"] = lines[keep].astype(np.int64)
     for name in ("user_id", "item_id", "event_type", "review"):
         out[name] = out[name].astype("str")
-    return out
+    return out, renamed
 
 
 def _examples(raw: RawTable, reason: np.ndarray, cap: int) -> dict[str, list[int]]:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from core.data import IngestReport
 from core.errors import IngestError
+from core.ingest.columns import attribute_names
 from core.ingest.rawtable import RawTable
 from core.ingest.schema import infer_mapping, normalize_header
 
@@ -52,11 +53,12 @@ def index_items_table(items: RawTable, report: IngestReport) -> pd.DataFrame:
         )
     frame = items.frame
     table = pd.DataFrame(
-        {"item_id": frame[mapping.item_id].astype("str").str.strip(), "text": join_text(frame, mapping.text)}
-    )
-    for name in frame.columns:
-        if name not in mapping.source_columns():
-            table[name if name not in ("item_id", "text") else f"attr_{name}"] = frame[name].astype("str")
+        {"item_id": frame[mapping.item_id].astype("str"), "text": join_text(frame, mapping.text)}
+    )  # item ids exactly as written, like the events' own
+    names, renamed = attribute_names([c for c in frame.columns if c not in mapping.source_columns()], table)
+    for name, out_name in names.items():
+        table[out_name] = frame[name].astype("str")
+    report.warnings.extend(f"Items table: {w}" for w in renamed)
     duplicated = table["item_id"].duplicated()
     if duplicated.any():
         report.warnings.append(

@@ -24,6 +24,7 @@ from core.ingest.guards import (
     gunzip,
     unzip_table,
 )
+from core.ingest.headers import drop_repeated_headers
 from core.ingest.rawtable import REJECT_COLUMNS, RawTable, _column_names, cell_to_str, frame_from_rows
 from core.ingest.sniffing import (
     ReadLimits,
@@ -102,6 +103,8 @@ def read_table(
 def _finish(
     table: RawTable, name: str, file_format: str, compression: str, warnings: list[str], limits: ReadLimits
 ) -> RawTable:
+    if file_format != "parquet":
+        table = drop_repeated_headers(table, limits)
     if table.rows_in > limits.max_rows:
         raise IngestError(
             f"The table has {table.rows_in:,} rows, over the {limits.max_rows:,}-row limit.",

@@ -480,3 +480,45 @@ def test_a_quote_cannot_be_the_delimiter() -> None:
     with pytest.raises(IngestError) as info:
         ingest(GOOD.encode(), delimiter='"')
     assert_bilingual(info.value, "cannot be a double quote")
+
+
+def test_ids_differing_only_by_whitespace_are_kept_apart_with_a_warning() -> None:
+    data = ingest("user_id,item_id,title\nu1,i1,A\n u1,i1 ,B\nu1\u00a0,i1,C\n   ,i2,D\n".encode())
+    assert list(data.events["user_id"]) == ["u1", " u1", "u1\u00a0"]
+    assert list(data.events["item_id"]) == ["i1", "i1 ", "i1"]
+    assert data.report.rows_rejected == {"missing_user": 1} and data.report.n_users == 3
+    warnings = [w for w in data.report.warnings if "only by spaces" in w]
+    assert len(warnings) == 2 and "' u1'" in warnings[0] and "'u1\\xa0'" in warnings[0]
+
+
+def test_a_header_repeated_mid_file_is_rejected_with_its_own_reason() -> None:
+    data = ingest(b"user_id,title\nu1,Boots\nuser_id,title\nu2,Tent\n user_id , title \n")
+    assert data.report.rows_rejected == {"repeated_header": 2}
+    assert data.report.rejected_examples["repeated_header"] == [3, 5]
+    assert list(data.events["user_id"]) == ["u1", "u2"] and data.report.reconciled
+
+
+def test_a_header_repeated_in_a_workbook_is_rejected() -> None:
+    raw = _xlsx({"Data": [["user_id", "title"], ["u1", "Boots"], ["user_id", "title"], ["u2", "Tent"]]})
+    data = ingest(raw, "book.xlsx")
+    assert data.report.rows_rejected == {"repeated_header": 1} and list(data.events["user_id"]) == [
+        "u1",
+        "u2",
+    ]
+
+
+def test_user_columns_named_like_internal_ones_are_kept_as_attributes() -> None:
+    data = ingest(b"user_id,title,source_row,attr_source_row,_uidx\nu1,A,x,y,z\nu2,B,x2,y2,z2\n")
+    events = data.events
+    assert list(events["source_row"]) == [2, 3]  # the pipeline's own line numbers
+    assert list(events["attr_source_row"]) == ["y", "y2"]  # the user's column of that name, untouched
+    assert list(events["attr_source_row (2)"]) == ["x", "x2"]
+    assert list(events["attr__uidx"]) == ["z", "z2"] and "_uidx" not in events.columns
+    assert sum("used by Interest Lens itself" in w for w in data.report.warnings) == 2
+
+
+def test_items_table_ids_are_exact_too() -> None:
+    items = b"item_id,title\ni1,Boots\n i1,Other\n"
+    data = ingest(b"user_id,item_id\nu1,i1\nu2, i1\n", items=items, items_filename="items.csv")
+    texts = dict(zip(data.items["item_id"], data.items["text"], strict=True))
+    assert texts == {"i1": "Boots", " i1": "Other"}
