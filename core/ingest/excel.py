@@ -9,6 +9,7 @@ import numpy as np
 from core.errors import IngestError
 from core.ingest.rawtable import RawTable, cell_to_str, frame_from_rows
 from core.ingest.sniffing import ReadLimits, find_header
+from core.ingest.workbook import formulas_error, formulas_without_values, hidden_sheets
 
 
 def read_xlsx(raw: bytes, *, sheet: str | None = None, limits: ReadLimits | None = None) -> RawTable:
@@ -26,8 +27,18 @@ def read_xlsx(raw: bytes, *, sheet: str | None = None, limits: ReadLimits | None
             )
     else:
         with_data = [(n, rows) for n, rows in sheets if any(any(c.strip() for c in r) for r in rows)]
+        hidden = hidden_sheets(raw)
+        if skipped := [n for n, _ in with_data if n in hidden]:
+            warnings.append(
+                f"Skipped hidden sheet(s) {', '.join(skipped)}; name one with --sheet to read it."
+            )
+            with_data = [(n, rows) for n, rows in with_data if n not in hidden]
         if not with_data:
-            raise IngestError("The workbook has no data in any sheet.", "工作簿的所有工作表都没有数据。")
+            if count := formulas_without_values(raw):
+                raise formulas_error(names[0], count)
+            raise IngestError(
+                "The workbook has no data in any visible sheet.", "工作簿的所有可见工作表都没有数据。"
+            )
         chosen = with_data[0]
         if len(with_data) > 1:
             others = ", ".join(n for n, _ in with_data[1:])
@@ -52,6 +63,13 @@ def read_xlsx(raw: bytes, *, sheet: str | None = None, limits: ReadLimits | None
         if any(c.strip() for c in cells):
             body.append(cells)
             lines.append(offset)
+    if count := formulas_without_values(raw):
+        if not body:
+            raise formulas_error(name, count)
+        warnings.append(
+            f"{count:,} cells are formulas saved without their values and were read as empty; open the "
+            "file in Excel and save it (or export CSV) to keep them."
+        )
     frame, name_warnings = frame_from_rows(header, body, limits)
     return RawTable(
         frame=frame,

@@ -522,3 +522,45 @@ def test_items_table_ids_are_exact_too() -> None:
     data = ingest(b"user_id,item_id\nu1,i1\nu2, i1\n", items=items, items_filename="items.csv")
     texts = dict(zip(data.items["item_id"], data.items["text"], strict=True))
     assert texts == {"i1": "Boots", " i1": "Other"}
+
+
+def test_hidden_sheets_are_skipped_unless_named() -> None:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer)
+    hidden = workbook.add_worksheet("Old")
+    hidden.write_row(0, 0, ["user_id", "title"])
+    hidden.write_row(1, 0, ["h1", "Hidden stuff"])
+    hidden.hide()
+    shown = workbook.add_worksheet("Data")
+    shown.write_row(0, 0, ["user_id", "title"])
+    shown.write_row(1, 0, ["u1", "Boots"])
+    shown.activate()
+    workbook.close()
+    data = ingest(buffer.getvalue(), "book.xlsx")
+    assert data.report.sheet == "Data" and list(data.events["user_id"]) == ["u1"]
+    assert any("Skipped hidden sheet(s) Old" in w for w in data.report.warnings)
+    assert list(ingest(buffer.getvalue(), "book.xlsx", sheet="Old").events["user_id"]) == ["h1"]
+
+
+def test_formulas_without_saved_values_are_explained() -> None:
+    import openpyxl
+
+    def book(rows: list[list[str]]) -> bytes:
+        workbook = openpyxl.Workbook()
+        for row in rows:
+            workbook.active.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    with pytest.raises(IngestError) as info:
+        ingest(book([['="user_id"', '="title"'], ['="u"&1', '=UPPER("boots")']]), "f.xlsx")
+    assert_bilingual(info.value, "formulas saved without their computed values", "save it", "csv")
+    with pytest.raises(IngestError) as info:
+        ingest(book([["user_id", "title"], ['="u"&1', '=UPPER("boots")']]), "f.xlsx")
+    assert_bilingual(info.value, "formulas")
+    data = ingest(book([["user_id", "title"], ['="u"&1', "=A2"], ["u2", "Tent"]]), "f.xlsx")
+    assert list(data.events["user_id"]) == ["u2"]
+    assert any("2 cells are formulas saved without their values" in w for w in data.report.warnings)
