@@ -297,13 +297,18 @@ def _examples(raw: RawTable, reason: np.ndarray, cap: int) -> dict[str, list[int
 
 
 def _rejected_frame(raw: RawTable, reason: np.ndarray, typed: dict[str, Converted], cap: int) -> pd.DataFrame:
-    """Rejected rows for download: line, reason, detail, then the source cells (capped per reason)."""
+    """Rejected rows for download: line, reason, detail, then the source cells (capped per reason).
+    Rows are picked before any copy, so 5M rejected rows cost index arrays, not a 5M-row frame."""
     mask = reason != ""
-    rows = raw.frame[mask].copy()
-    rows.insert(0, "reason", reason[mask])
-    rows.insert(0, "line", raw.lines[mask])
     parse = raw.rejects.rename(columns={"raw": "raw_line"})
-    combined = pd.concat([parse, rows], ignore_index=True).sort_values("line", kind="stable")
-    per_reason = max(cap // max(combined["reason"].nunique(), 1), 1)
-    combined = combined.groupby("reason", sort=False).head(per_reason).head(cap)
+    row_reasons = list(pd.unique(reason[mask]))
+    per_reason = max(cap // max(len(set(row_reasons) | set(parse["reason"])), 1), 1)
+    picked = np.zeros(len(reason), dtype=bool)
+    for name in row_reasons:
+        picked[np.flatnonzero(reason == name)[:per_reason]] = True
+    rows = raw.frame[picked].copy()
+    rows.insert(0, "reason", reason[picked])
+    rows.insert(0, "line", raw.lines[picked])
+    parse = parse.groupby("reason", sort=False).head(per_reason) if len(parse) else parse
+    combined = pd.concat([parse, rows], ignore_index=True).sort_values("line", kind="stable").head(cap)
     return combined.fillna("").reset_index(drop=True)

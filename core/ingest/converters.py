@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +73,20 @@ def _non_finite_text(value: str) -> bool:
         return False
 
 
+def _why(
+    uniq: pd.Series, values: pd.Series, special: Iterable[bool], special_why: str, unreadable_why: str
+) -> pd.Series:
+    """Per unique value: `special_why` (readable but unusable) where `special`, `unreadable_why` where
+    no value came out, else None; both are templates with `{u}` for the source value."""
+    return pd.Series(
+        [
+            special_why.format(u=u) if bad else unreadable_why.format(u=u) if pd.isna(v) else None
+            for u, v, bad in zip(uniq, values, special, strict=True)
+        ],
+        dtype=object,
+    )
+
+
 # --- ratings ---------------------------------------------------------------------------------------
 _WORDS = {
     "zero": 0,
@@ -127,16 +141,8 @@ def parse_ratings(series: pd.Series) -> Converted:
         non_finite_u.extend(
             _non_finite_text(_RATING_SUFFIX.sub("", unicodedata.normalize("NFKC", u))) for u in uniq
         )
-        reasons = pd.Series(
-            [
-                None
-                if not pd.isna(v)
-                else f"rating '{u}' is not a finite number"
-                if bad
-                else f"unreadable rating '{u}'"
-                for u, v, bad in zip(uniq, nums, non_finite_u, strict=True)
-            ],
-            dtype=object,
+        reasons = _why(
+            uniq, nums, non_finite_u, "rating '{u}' is not a finite number", "unreadable rating '{u}'"
         )
         return nums.astype("float64"), reasons
 
@@ -185,16 +191,8 @@ def parse_numbers(series: pd.Series, *, what: str = "number") -> Converted:
         nums = pd.to_numeric(cleaned, errors="coerce").astype("float64")
         non_finite_u.extend(np.isinf(nums) | cleaned.map(_non_finite_text).to_numpy(bool))
         nums[np.asarray(non_finite_u)] = np.nan
-        reasons = pd.Series(
-            [
-                f"{what} '{u}' is not a finite number"
-                if bad
-                else f"unreadable {what} '{u}'"
-                if np.isnan(n)
-                else None
-                for u, n, bad in zip(uniq, nums, non_finite_u, strict=True)
-            ],
-            dtype=object,
+        reasons = _why(
+            uniq, nums, non_finite_u, what + " '{u}' is not a finite number", "unreadable " + what + " '{u}'"
         )
         return nums, reasons
 
@@ -286,16 +284,12 @@ def parse_timestamps(series: pd.Series) -> Converted:
         if zoned:
             notes.append("times with a zone offset were converted to UTC; times without one are taken as UTC")
         beyond_u.extend(beyond.to_numpy(bool))
-        reasons = pd.Series(
-            [
-                f"timestamp '{u}' is outside the supported range ({_RANGE})"
-                if far
-                else f"unreadable or impossible timestamp '{u}'"
-                if pd.isna(v)
-                else None
-                for u, v, far in zip(uniq, out, beyond, strict=True)
-            ],
-            dtype=object,
+        reasons = _why(
+            uniq,
+            out,
+            beyond,
+            "timestamp '{u}' is outside the supported range (" + _RANGE + ")",
+            "unreadable or impossible timestamp '{u}'",
         )
         return out, reasons
 

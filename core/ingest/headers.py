@@ -3,6 +3,8 @@ is rejected with the reason `repeated_header`, never read as a row (a user calle
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -33,16 +35,9 @@ def drop_repeated_headers(table: RawTable, limits: ReadLimits) -> RawTable:
     keep = np.ones(len(frame), dtype=bool)
     keep[hits] = False
     combined = pd.concat([table.rejects, rejects], ignore_index=True) if len(table.rejects) else rejects
-    return RawTable(
+    return replace(
+        table,
         frame=frame[keep].reset_index(drop=True),
         lines=table.lines[keep],
-        source_name=table.source_name,
-        file_format=table.file_format,
-        compression=table.compression,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        sheet=table.sheet,
-        header_row=table.header_row,
         rejects=combined.sort_values("line", kind="stable").reset_index(drop=True),
-        warnings=table.warnings,
     )

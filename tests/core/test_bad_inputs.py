@@ -525,23 +525,13 @@ def test_items_table_ids_are_exact_too() -> None:
 
 
 def test_hidden_sheets_are_skipped_unless_named() -> None:
-    import xlsxwriter
+    from tests.fuzz.hostile import hidden_first_sheet
 
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer)
-    hidden = workbook.add_worksheet("Old")
-    hidden.write_row(0, 0, ["user_id", "title"])
-    hidden.write_row(1, 0, ["h1", "Hidden stuff"])
-    hidden.hide()
-    shown = workbook.add_worksheet("Data")
-    shown.write_row(0, 0, ["user_id", "title"])
-    shown.write_row(1, 0, ["u1", "Boots"])
-    shown.activate()
-    workbook.close()
-    data = ingest(buffer.getvalue(), "book.xlsx")
-    assert data.report.sheet == "Data" and list(data.events["user_id"]) == ["u1"]
+    raw = hidden_first_sheet()  # sheet "Old" (hidden, first) and "Data"
+    data = ingest(raw, "book.xlsx")
+    assert data.report.sheet == "Data" and list(data.events["user_id"]) == ["u1", "u2"]
     assert any("Skipped hidden sheet(s) Old" in w for w in data.report.warnings)
-    assert list(ingest(buffer.getvalue(), "book.xlsx", sheet="Old").events["user_id"]) == ["h1"]
+    assert list(ingest(raw, "book.xlsx", sheet="Old").events["user_id"]) == ["h1"]
 
 
 def test_formulas_without_saved_values_are_explained() -> None:

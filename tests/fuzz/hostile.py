@@ -102,12 +102,12 @@ def non_finite_numbers() -> bytes:
 
 
 def many_users_with(bad: list[tuple[str, ...]], n_users: int = 60) -> bytes:
-    """A table analyze can segment (n_users x 4 events over a small catalogue) plus the bad rows."""
+    """A table analyze and evaluate can use (n_users x 8 events over a small catalogue) plus the bad rows."""
     titles = ["hiking boots", "trail tent", "baby stroller", "crib sheets", "espresso beans", "moka pot"]
     rows = [
         (f"u{u}", titles[(u % 3) * 2 + j % 2], f"2024-01-{1 + j:02d}")
         for u in range(n_users)
-        for j in range(4)
+        for j in range(8)
     ]
     return events_csv(rows + bad)
 

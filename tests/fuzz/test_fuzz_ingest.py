@@ -213,7 +213,21 @@ def test_generated_files_through_the_cli(
 def test_analyze_and_evaluate_on_hostile_rows(bad: list[tuple[str, ...]], tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
     path.write_bytes(hostile.many_users_with(bad))
-    for command in ("analyze", "evaluate"):
-        run = run_cli(command, path, "--model", "tfidf", "--out", tmp_path / command, timeout=300)
+    for command, options in (("analyze", ("--model", "tfidf")), ("evaluate", ())):
+        run = run_cli(command, path, *options, "--out", tmp_path / command, timeout=300)
         check_contract(run, path.stat().st_size)
         assert run.code == 0, run.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_the_row_limit_from_under_1mb_of_gzip_stays_under_2gb(tmp_path: Path) -> None:
+    """The most an input under 1 MB compressed can hold within the limits: ~5M tiny, repetitive rows."""
+    path = tmp_path / "rows.csv.gz"
+    body = b"".join(b"u%d,i%d,t%d\n" % (i % 7, i % 13, i % 5) for i in range(4_999_000))
+    path.write_bytes(gzip.compress(b"user_id,item_id,title\n" + body, 9))
+    assert path.stat().st_size < 2**20
+    run = _ingest(path)
+    assert run.code == 0 and run.report["rows_in"] == 4_999_000
+    print(
+        f"5M rows from {path.stat().st_size:,} B of gzip: peak RSS {run.peak_rss_mb:.0f} MB in {run.seconds:.0f}s"
+    )
