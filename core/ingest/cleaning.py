@@ -27,7 +27,7 @@ from core.ingest.converters import (
 from core.ingest.ids import whitespace_variants
 from core.ingest.items import CONTROL_CHARS, build_items, index_items_table, join_text, text_id
 from core.ingest.rawtable import RawTable
-from core.ingest.schema import ColumnMapping, require_user_column
+from core.ingest.schema import ColumnMapping, column_list, require_user_column
 
 CHECK_ORDER = (
     "cancelled_invoice",
@@ -80,9 +80,8 @@ def clean(
     """Map, convert and filter `raw` into the canonical events/items tables with a full report."""
     opts = options or CleaningOptions()
     frame, n = raw.frame, len(raw.frame)
-    _check_columns(mapping, list(frame.columns), "events")
-    # A header far below the top (title lines skipped) may be any line of a file that is no table.
-    require_user_column(mapping, list(frame.columns), show_columns=raw.header_row <= 10)
+    _check_columns(mapping, list(frame.columns), "events", raw.header_row)
+    require_user_column(mapping, list(frame.columns), header_row=raw.header_row)
     report = IngestReport(
         source_name=raw.source_name,
         file_format=raw.file_format,
@@ -239,12 +238,13 @@ def clean(
 _CANONICAL_OUT = INTERNAL_EVENT_COLUMNS
 
 
-def _check_columns(mapping: ColumnMapping, columns: list[str], what: str) -> None:
+def _check_columns(mapping: ColumnMapping, columns: list[str], what: str, header_row: int) -> None:
     missing = sorted(c for c in mapping.source_columns() if c not in columns)
     if missing:
+        shown_en, shown_zh = column_list(columns, header_row=header_row)
         raise IngestError(
-            f"The {what} table has no column {', '.join(missing)}. Columns: {', '.join(columns[:30])}.",
-            f"数据表中没有列 {', '.join(missing)}。现有列：{', '.join(columns[:30])}。",
+            f"The {what} table has no column {', '.join(missing)}. Columns: {shown_en}.",
+            f"数据表中没有列 {', '.join(missing)}。现有列：{shown_zh}。",
         )
 
 

@@ -56,7 +56,9 @@ def load_dataset(
     progress(0.4, "Mapping columns")
     mapping = infer_mapping(raw.frame.columns, skip=mapping_overrides or ())
     if mapping_overrides:
-        mapping = mapping.with_overrides(mapping_overrides, list(raw.frame.columns))
+        mapping = mapping.with_overrides(
+            mapping_overrides, list(raw.frame.columns), header_row=raw.header_row
+        )
     # 3. Clean and convert.
     progress(0.5, "Cleaning rows")
     dataset = clean(raw, mapping, items=items_raw, options=options)

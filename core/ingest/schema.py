@@ -64,7 +64,11 @@ class ColumnMapping:
         return used
 
     def with_overrides(
-        self, overrides: Mapping[str, str | Sequence[str] | None], columns: Sequence[str]
+        self,
+        overrides: Mapping[str, str | Sequence[str] | None],
+        columns: Sequence[str],
+        *,
+        header_row: int = 1,
     ) -> ColumnMapping:
         """A new mapping with the caller's choices applied. A value of None or "" unmaps the name;
         for `text`, a list or a "a + b" / "a,b" string names several columns. Unknown names raise."""
@@ -79,10 +83,10 @@ class ColumnMapping:
             names = _split_sources(source, available) if source else []
             for name in names:
                 if name not in available:
-                    shown = ", ".join(available[:30])
+                    shown_en, shown_zh = column_list(available, header_row=header_row)
                     raise IngestError(
-                        f"Column '{name}' (given for {canonical}) is not in the file. Columns: {shown}.",
-                        f"文件中没有列“{name}”（指定为 {canonical}）。现有列：{shown}。",
+                        f"Column '{name}' (given for {canonical}) is not in the file. Columns: {shown_en}.",
+                        f"文件中没有列“{name}”（指定为 {canonical}）。现有列：{shown_zh}。",
                     )
             if canonical == "text":
                 changes["text"] = tuple(names)
@@ -104,6 +108,24 @@ class ColumnMapping:
             elif value in claimed:
                 changes[name] = None
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+MAX_SHOWN_HEADER_ROW = 10  # a "header" found further down may be any line of a file that is no table
+
+
+def column_list(columns: Sequence[str], *, header_row: int = 1) -> tuple[str, str]:
+    """(English, Chinese) list of column names for a message. The names are quoted only when they
+    surely are a header: never for a table of one column (its name is the file's first line) or a
+    header found below row MAX_SHOWN_HEADER_ROW (title lines skipped: the file may be no table)."""
+    if len(columns) == 1:
+        return "1 (no delimiter found)", "1 列（未找到分隔符）"
+    if header_row > MAX_SHOWN_HEADER_ROW:
+        return (
+            f"{len(columns)} (names not shown: the header was found far down)",
+            f"{len(columns)} 列（表头位置靠后，未显示列名）",
+        )
+    names = ", ".join(str(c) for c in list(columns)[:30])
+    return names, names
 
 
 def _split_sources(source: str | Sequence[str], available: Sequence[str]) -> list[str]:
@@ -148,9 +170,8 @@ def infer_mapping(columns: Iterable[str], *, skip: Iterable[str] = ()) -> Column
     return ColumnMapping(text=tuple(text), **{name: col for name, (_, col) in best.items()})  # type: ignore[arg-type]
 
 
-def require_user_column(mapping: ColumnMapping, columns: Sequence[str], *, show_columns: bool = True) -> None:
-    """IngestError naming the available columns when no user column is mapped (`show_columns=False`
-    when the "header" may not be one, so the message never quotes a line of a file that is no table)."""
+def require_user_column(mapping: ColumnMapping, columns: Sequence[str], *, header_row: int = 1) -> None:
+    """IngestError naming the available columns (see `column_list`) when no user column is mapped."""
     if mapping.user_id is None and len(columns) == 1:  # its one "column name" is the first line
         raise IngestError(
             "The file has a single column (no comma, tab, semicolon or pipe between fields), so it has no "
@@ -160,11 +181,7 @@ def require_user_column(mapping: ColumnMapping, columns: Sequence[str], *, show_
             "请上传 CSV、TSV、Excel .xlsx 或 Parquet，或指定分隔符（--delimiter）。",
         )
     if mapping.user_id is None:
-        names = ", ".join(str(c) for c in list(columns)[:30])
-        shown_en = (
-            names if show_columns else f"{len(columns)} (names not shown: the header was found far down)"
-        )
-        shown_zh = names if show_columns else f"{len(columns)} 列（表头位置靠后，未显示列名）"
+        shown_en, shown_zh = column_list(columns, header_row=header_row)
         raise IngestError(
             f"No user column found (looked for user_id, customer, 用户ID, ...). Columns: {shown_en}. "
             "Name it with --map user_id=COLUMN.",

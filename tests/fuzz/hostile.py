@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ class Run:
     code: int
     stdout: str
     stderr: str
-    peak_rss_mb: float  # the child's own peak (wait4), not the maximum over earlier children
+    peak_rss_mb: float  # the CLI process's own peak (wait4 in the launcher)
     seconds: float
 
     @property
@@ -36,33 +37,49 @@ class Run:
         return json.loads(self.stdout)
 
 
+# A small fresh Python forks the CLI and reads that child's own peak RSS with wait4. Forking the CLI
+# straight from pytest would not do: Linux keeps a process's RSS high-water mark across fork and exec,
+# so every child would report the size of the (large) test process.
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "core", *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as handle:
+    handle.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
 def run_cli(*args: str | Path, timeout: float = 120) -> Run:
     """`python -m core ARGS` in a fresh process; stdout/stderr through files so no pipe can fill up."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        child = subprocess.Popen(
-            [sys.executable, "-m", "core", *map(str, args)], stdout=out, stderr=err, env=env, cwd=ROOT
-        )
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                child.kill()
-                _, status, usage = os.wait4(child.pid, 0)
-                break
-            time.sleep(0.02)
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here; stop Popen waiting again
-        seconds = time.perf_counter() - start
-        out.seek(0)
-        err.seek(0)
+    with tempfile.TemporaryDirectory() as folder:
+        rss_file = Path(folder) / "maxrss"
+        out_path, err_path = Path(folder) / "out", Path(folder) / "err"
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            start = time.perf_counter()
+            child = subprocess.Popen(
+                [sys.executable, "-c", _LAUNCHER, str(rss_file), *map(str, args)],
+                stdout=out,
+                stderr=err,
+                env=env,
+                cwd=ROOT,
+                start_new_session=True,  # its own process group, so a timeout kills the CLI too
+            )
+            try:
+                code = child.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                code = child.wait()
+            seconds = time.perf_counter() - start
+        peak_kib = int(rss_file.read_text()) if rss_file.exists() else 0  # KiB on Linux
         return Run(
-            child.returncode,
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
-            usage.ru_maxrss / 1024,  # KiB on Linux
+            code,
+            out_path.read_bytes().decode("utf-8", "replace"),
+            err_path.read_bytes().decode("utf-8", "replace"),
+            peak_kib / 1024,
             seconds,
         )
 

@@ -100,8 +100,9 @@ def test_device_fifo_and_symlink_to_no_table(tmp_path: Path) -> None:
     (tmp_path / "passwd").write_bytes(hostile.passwd_like())
     link = tmp_path / "users.csv"
     link.symlink_to(tmp_path / "passwd")
-    message = _error(_ingest(link))
-    assert "user" in message and "/bin/" not in message and ":x:" not in message
+    for extra in ((), ("--map", "user_id=name")):
+        message = _error(_ingest(link, *extra))
+        assert "/bin/" not in message and ":x:" not in message and "user0" not in message
 
 
 def test_quote_delimiter_is_refused(tmp_path: Path) -> None:
