@@ -135,7 +135,7 @@ _CELLS = st.one_of(
 _ROWS = st.lists(st.tuples(_CELLS, _CELLS, _CELLS, _CELLS), min_size=1, max_size=25)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=_ROWS, compress=st.sampled_from(("", "gzip", "gzip-cut")))
 def test_generated_tables_load_or_fail_cleanly(rows: list[tuple[str, ...]], compress: str) -> None:
     text = "user_id,title,time,price\n" + "".join(",".join(r) + "\n" for r in rows)
