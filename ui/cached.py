@@ -155,7 +155,9 @@ def analyse(
 
 
 def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | None = None) -> Any:
-    """core.recommend.evaluation.evaluate_dataset for this dataset + config (same K), memoised per session."""
+    """core.recommend.evaluation.evaluate_dataset for this dataset + config (same K), memoised per session.
+
+    Reuses the analysis's item embeddings (no model call)."""
     from core.recommend.evaluation import evaluate_dataset
 
     config = analysis.config
@@ -167,7 +169,7 @@ def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | Non
             analysis.dataset,
             segments=analysis.segmentation.k,
             seed=config.seed,
-            embedder=embedder_for(config),
+            item_vectors=analysis.item_vectors,
             config=config,
             progress=progress,
         ),

@@ -108,7 +108,7 @@ def toy_result():
 
 def test_evaluation_json_contract(toy_result):
     out = json.loads(json.dumps(toy_result.to_json()))
-    assert set(out) == {"recommenders", "segmentations", "split"}
+    assert set(out) == {"recommenders", "segmentations", "segmentations_fine", "split"}
     assert set(out["recommenders"]) == {
         "popular",
         "item_knn",
