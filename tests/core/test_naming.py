@@ -169,3 +169,43 @@ def test_a_dominant_category_names_the_segment() -> None:
     assert names == ["Outdoor", "Beauty", "Stove"]
     # Country is not a category: a 95% share says nothing about interests.
     assert "UK" not in " ".join(names)
+
+
+def _word_jaccard(a: str, b: str) -> float:
+    import re
+
+    wa, wb = (set(re.findall(r"[\w\u4e00-\u9fff]+", n.lower())) for n in (a, b))
+    return len(wa & wb) / max(len(wa | wb), 1)
+
+
+def test_names_are_contrastive_and_share_no_more_than_half_their_words() -> None:
+    """Segments that share their top genres still get names apart (the near-duplicate bug of issue 13)."""
+    import itertools
+
+    from core.explain.naming import name_segments
+
+    shared = [("thriller", 0.9), ("sci-fi", 0.8), ("drama", 0.7)]
+    keywords = [
+        [*shared, ("heist", 0.6), ("noir", 0.5)],
+        [*shared, ("space opera", 0.6), ("aliens", 0.5)],
+        [*shared, ("courtroom", 0.6), ("lawyers", 0.5)],
+        [("thriller", 0.5)],
+    ]
+    examples = [
+        ["Heat (1995). Crime"],
+        ["Alien (1979). Sci-Fi"],
+        ["12 Angry Men (1957). Drama"],
+        ["Se7en (1995)"],
+    ]
+    names = name_segments(keywords, examples=examples, llm=False)
+    assert len(set(names)) == 4
+    assert max(_word_jaccard(a, b) for a, b in itertools.combinations(names, 2)) <= 0.5
+    assert all(len(name) <= 40 for name in names)
+    assert "Se7en (1995)" in names[3]  # every term taken: its top item tells it apart
+
+
+def test_chinese_data_gets_chinese_names() -> None:
+    from core.explain.naming import name_segments
+
+    names = name_segments([[("露营", 1.0), ("帐篷", 0.8)], [("咖啡", 1.0), ("拿铁", 0.7)], []], llm=False)
+    assert names[:2] == ["露营、帐篷", "咖啡、拿铁"] and names[2] == "分群 3"
