@@ -192,14 +192,14 @@ def run_assign(args: argparse.Namespace) -> int:
 
 
 def add_evaluate(subparsers) -> None:
-    from core.recommend.evaluation import add_evaluate_arguments
+    from core.recommend.evaluation_cli import add_evaluate_arguments
 
     parser = subparsers.add_parser("evaluate", help="offline evaluation of recommenders and segmentations")
     add_evaluate_arguments(parser)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from core.recommend.evaluation import cli_evaluate
+    from core.recommend.evaluation_cli import cli_evaluate
 
     progress = ConsoleProgress()
     args.progress = progress

@@ -1,7 +1,7 @@
 """Honest offline evaluation: every recommender and every segmentation on the same split, full ranking.
 
 Splits live in core/recommend/splits.py and metrics (with their definitions) in core/recommend/metrics.py; both are
-re-exported here. `evaluate_dataset` is the one-call entry point used by the CLI and the UI.
+re-exported here. `evaluate_dataset` is the one-call entry point used by the CLI (core/recommend/evaluation_cli.py) and the UI.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,26 +19,17 @@ from core.errors import ConfigError
 from core.progress import Progress, no_progress, scaled
 from core.recommend.metrics import ranking_metrics, relevant_items
 from core.recommend.segment_power import random_segments, rfm_segments, segment_power, single_segment
-from core.recommend.splits import SPLITS, Split, make_split
+from core.recommend.splits import Split, make_split
 
 if TYPE_CHECKING:
-    import argparse
-
     from core.data import Dataset
     from core.embed.embedding import Embedder
+    from core.segment.types import KAdvice
 
-__all__ = ["EvaluationResult", "cli_evaluate", "evaluate_dataset", "evaluate_split"]
+__all__ = ["EvaluationResult", "advised_k", "evaluate_dataset", "evaluate_split"]
 
 RECOMMENDER_ORDER = ("popular", "item_knn", "segment_popular", "content", "logistic", "hybrid")
 FINE_K = 32  # segmentations are also compared at this fine K (when the data has users enough)
-SEGMENTATION_ORDER = ("ours", "rfm_kmeans", "tfidf", "random", "single")
-SEGMENTATION_LABELS = {
-    "ours": "Ours: MiniLM interest profiles (weighted, recency) + KMeans",
-    "rfm_kmeans": "RFM + KMeans (recency, frequency, monetary)",
-    "tfidf": "TF-IDF profiles + KMeans",
-    "random": "Random segments of the same sizes",
-    "single": "One segment (global popularity)",
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +129,10 @@ def evaluate_dataset(
     )
     tfidf_vectors = make_embedder("tfidf").embed(texts)
     if str(segments) == "auto":
-        segments = _analysis_k(dataset, item_ids, vectors, cfg.with_(seed=seed), scaled(report, 0.1, 0.2))
+        advice = advised_k(
+            dataset.events, item_ids, vectors, cfg.with_(seed=seed), progress=scaled(report, 0.1, 0.2)
+        )
+        segments = advice.recommended_k
     return evaluate_split(
         parts,
         item_ids=item_ids,
@@ -156,22 +149,27 @@ def evaluate_dataset(
     )
 
 
-def _analysis_k(
-    dataset: Dataset, item_ids: np.ndarray, vectors: np.ndarray, config: AnalysisConfig, progress: Progress
-) -> int:
-    """The K `analyze` chooses for this data and config: the one K rule on the whole data's profiles."""
+def advised_k(
+    events: pd.DataFrame,
+    item_ids: np.ndarray,
+    vectors: np.ndarray,
+    config: AnalysisConfig,
+    *,
+    progress: Progress | None = None,
+) -> KAdvice:
+    """The K advice `analyze` gives for these events and config: the one K rule on all users' profiles."""
     from core.embed.profiles import build_profiles
     from core.segment.k_advisor import advise_for_config
 
     profiles = build_profiles(
-        dataset.events,
+        events,
         item_ids,
         vectors,
         weights=config.weights,
         half_life_days=config.half_life_days,
         use_ratings=config.use_ratings,
     )
-    return advise_for_config(profiles.vectors, config, progress=progress).recommended_k
+    return advise_for_config(profiles.vectors, config, progress=progress)
 
 
 def evaluate_split(
@@ -299,52 +297,6 @@ def evaluate_split(
         "half_life_days": cfg.half_life_days,
     }
     return EvaluationResult(results, power, info, top_k=top_k, segmentations_fine=fine)
-
-
-def cli_evaluate(args: argparse.Namespace) -> int:
-    """`python -m core evaluate EVENTS [--items ITEMS] [--split ..] [--top-k ..] [--test-size ..]
-    [--segments K|auto] [--seed N] [--cutoff DATE] --out DIR` -> DIR/evaluation.json + evaluation.md.
-    """
-    from core.config import parse_k_range
-    from core.ingest.dataset import load_dataset
-
-    try:
-        k_min, k_max = parse_k_range(getattr(args, "k_range", "4-12"))
-    except ValueError as exc:
-        raise ConfigError(f"--k-range: {exc}.", f"--k-range 格式应为 4-12：{exc}。") from None
-    dataset = load_dataset(args.events, items=getattr(args, "items", None))
-    result = evaluate_dataset(
-        dataset,
-        split=args.split,
-        top_k=args.top_k,
-        test_size=args.test_size,
-        cutoff=getattr(args, "cutoff", None),
-        segments=args.segments,
-        seed=args.seed,
-        config=AnalysisConfig(seed=args.seed, k_min=k_min, k_max=k_max),
-        progress=getattr(args, "progress", None),
-    )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "evaluation.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
-    (out / "evaluation.md").write_text("# Offline evaluation\n\n" + result.to_markdown(), encoding="utf-8")
-    return 0
-
-
-def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `python -m core evaluate` (for core/cli.py's registry)."""
-    parser.add_argument("events", help="events file (csv/tsv/xlsx/parquet, optionally compressed)")
-    parser.add_argument("--items", help="items table joined on item_id (e.g. MovieLens movies.csv)")
-    parser.add_argument("--split", choices=SPLITS, default="temporal")
-    parser.add_argument("--top-k", type=int, default=10)
-    parser.add_argument("--test-size", type=int, default=5, help="held-out interactions per user")
-    parser.add_argument("--cutoff", help="temporal split at this date instead of last-N per user")
-    parser.add_argument("--segments", default="auto", help="K for every segmentation, or auto")
-    parser.add_argument(
-        "--k-range", default="4-12", help="K range of the advisor when --segments is auto (as analyze)"
-    )
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", required=True, help="output folder")
 
 
 def _finite(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float | None]]:

@@ -151,7 +151,7 @@ def test_cli_evaluate_writes_json_and_markdown(tmp_path, monkeypatch):
     import argparse
 
     import core.embed.embedding
-    from core.recommend.evaluation import add_evaluate_arguments, cli_evaluate
+    from core.recommend.evaluation_cli import add_evaluate_arguments, cli_evaluate
 
     real = core.embed.embedding.make_embedder
     monkeypatch.setattr(
