@@ -170,10 +170,19 @@ def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | Non
             segments=analysis.segmentation.k,
             seed=config.seed,
             item_vectors=analysis.item_vectors,
+            tfidf_vectors=tfidf_vectors(analysis, dataset_key),
             config=config,
             progress=progress,
         ),
     )
+
+
+def tfidf_vectors(analysis: Analysis, dataset_key: str) -> Any:
+    """TF-IDF vectors of the dataset's item texts (the evaluation's baseline), once per dataset."""
+    from core.embed.embedding import make_embedder
+
+    texts = analysis.dataset.items["text"].astype(str).tolist()
+    return memo("tfidf", dataset_key, lambda: make_embedder("tfidf").embed(texts))
 
 
 def adhoc_profile(analysis: Analysis, user_ids: list[str]) -> Any:

@@ -102,6 +102,7 @@ def evaluate_dataset(
     config: AnalysisConfig | None = None,
     recommenders: tuple[str, ...] = RECOMMENDER_ORDER,
     item_vectors: np.ndarray | None = None,
+    tfidf_vectors: np.ndarray | None = None,
     fine_k: int | None = FINE_K,
     progress: Progress | None = None,
 ) -> EvaluationResult:
@@ -111,7 +112,8 @@ def evaluate_dataset(
     `core.segment.k_advisor.advise_for_config`) or an int K, used by every segmentation; `fine_k`
     (default 32) adds a second comparison of segmentations at a fine K.
     config supplies event weights, half-life, ratings use and K range (default AnalysisConfig()).
-    item_vectors: the analysis's embeddings of `dataset.items` rows (skips re-embedding).
+    item_vectors / tfidf_vectors: the analysis's embeddings of `dataset.items` rows and their TF-IDF
+    vectors (skip re-embedding).
     """
     from core.embed.embedding import make_embedder
 
@@ -127,7 +129,8 @@ def evaluate_dataset(
     vectors = (
         item_vectors if item_vectors is not None else (embedder or make_embedder(cfg.model)).embed(texts)
     )
-    tfidf_vectors = make_embedder("tfidf").embed(texts)
+    if tfidf_vectors is None:
+        tfidf_vectors = make_embedder("tfidf").embed(texts)
     if str(segments) == "auto":
         advice = advised_k(
             dataset.events, item_ids, vectors, cfg.with_(seed=seed), progress=scaled(report, 0.1, 0.2)
