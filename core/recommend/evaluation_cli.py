@@ -18,6 +18,7 @@ def cli_evaluate(args: argparse.Namespace) -> int:
     from core.config import parse_k_range
     from core.ingest.dataset import load_dataset
     from core.recommend.evaluation import evaluate_dataset
+    from core.recommend.readable import readable_tables
 
     try:
         k_min, k_max = parse_k_range(getattr(args, "k_range", "4-12"))
@@ -38,7 +39,11 @@ def cli_evaluate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "evaluation.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
-    (out / "evaluation.md").write_text("# Offline evaluation\n\n" + result.to_markdown(), encoding="utf-8")
+    verdicts = [f"- {t.verdict}" for t in readable_tables(result.to_json()) if t.verdict]
+    text = (
+        "# Offline evaluation\n\n" + ("\n".join(verdicts) + "\n\n" if verdicts else "") + result.to_markdown()
+    )
+    (out / "evaluation.md").write_text(text, encoding="utf-8")
     return 0
 
 

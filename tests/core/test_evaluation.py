@@ -181,4 +181,6 @@ def test_cli_evaluate_writes_json_and_markdown(tmp_path, monkeypatch):
         "hybrid",
     }
     assert out["split"]["seed"] == 3
-    assert "seed 3" in (tmp_path / "out" / "evaluation.md").read_text()
+    markdown = (tmp_path / "out" / "evaluation.md").read_text()
+    assert "seed 3" in markdown
+    assert "than best-sellers" in markdown and "our segments find" in markdown  # a verdict per table
