@@ -72,7 +72,7 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
     with left:
         st.markdown(f"**{t('prof.keywords')}**")
         if profile.keywords:
-            words = profile.keywords[:12]
+            words = sorted(profile.keywords, key=lambda kw: -float(kw[1]))[:12]  # rank order, best on top
             st.plotly_chart(bars([w for w, _ in words], [float(s) for _, s in words], colors=tint,
                                  height=60 + 26 * len(words)), key=f"kw_{segment_id}")  # fmt: skip
         else:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import cached, state
-from ui.i18n import t
+from ui.i18n import lang, t
 from ui.widgets import (
     escape_md,
     item_texts,
@@ -34,7 +34,7 @@ def recommendations_view(analysis) -> None:
     c1, c2, c3 = st.columns([2, 2, 1])
     mode = select(t("rec.for"), {m: t(f"rec.for_{m}") for m in ("user", "segment")}, key="rec_mode", radio=True,
                   horizontal=True, container=c1)  # fmt: skip
-    shown = {n: t(f"rec.model_{n}") if f"rec.model_{n}" in _MODEL_KEYS else n for n in names}
+    shown = {n: method_label(n) for n in names}
     kind = select(t("rec.model"), shown, key="rec_model", default=DEFAULT_RECOMMENDER, container=c2)
     top_n = c3.number_input(t("rec.top_n"), min_value=1, max_value=50, value=10, key="rec_n")
     users = analysis.profiles.user_ids.astype(str)
@@ -80,9 +80,12 @@ def recommendations_view(analysis) -> None:
         table(pooled[["item_id", "text", "members", "best_rank"]])
 
 
-_MODEL_KEYS = {
-    f"rec.model_{n}" for n in ("popular", "item_knn", "segment_popular", "content", "logistic", "hybrid")
-}
+def method_label(name: str) -> str:
+    """The dropdown's label of a recommender: the same label the evaluation table shows."""
+    from core.recommend.readable import METHOD_LABELS
+
+    english, chinese = METHOD_LABELS.get(name, (name, name))
+    return chinese if lang() == "zh" else english
 
 
 def evaluation_view(analysis) -> None:
@@ -113,26 +116,46 @@ def evaluation_view(analysis) -> None:
     if stored is None:
         st.caption(t("rec.eval_not_run"))
         return
-    recommenders, segmentations = evaluation_tables(stored)
-    st.markdown(f"**{t('rec.eval_recommenders')}**")
-    table(recommenders)
-    if len(segmentations):
-        st.markdown(f"**{t('rec.eval_segmentations')}**")
-        table(segmentations)
+    for readable in evaluation_tables(stored):
+        st.markdown(f"**{escape_md(readable.title)}**")
+        if readable.verdict:
+            st.success(escape_md(readable.verdict, max_len=400), icon="✅")
+        st.dataframe(
+            _highlight(readable),
+            hide_index=True,
+            column_config={
+                column: st.column_config.NumberColumn(column, help=help_text)
+                for column, help_text in readable.tooltips.items()
+            },
+        )
     for note in getattr(stored, "notes", []):
         st.caption(escape_md(note, max_len=400))
     with st.expander(t("rec.metric_defs")):
         st.markdown(t("rec.metric_defs_body"))
 
 
-def evaluation_tables(result) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """core.recommend.evaluation.EvaluationResult as two tables: recommender x metric, segmentation x metric."""
+def evaluation_tables(result) -> list:
+    """core.recommend.evaluation.EvaluationResult as readable tables (labels, best values, verdicts)."""
+    from core.recommend.readable import readable_tables
 
-    def frame(rows: dict[str, dict[str, float]], label: str) -> pd.DataFrame:
-        out = pd.DataFrame.from_dict(rows, orient="index").round(4)
-        return out.rename_axis(label).reset_index()
+    return readable_tables(result.to_json(), lang())
 
-    return frame(result.recommenders, "recommender"), frame(result.segmentations, "segmentation")
+
+def _highlight(readable):
+    """The table with the best value of each metric column in bold on a green tint; shares as %."""
+    frame = readable.frame
+    method = frame.columns[0]
+
+    def mark(column: pd.Series) -> list[str]:
+        winner = readable.best.get(column.name)
+        return [
+            "font-weight: 700; background-color: rgba(46, 160, 67, 0.18)" if winner == who else ""
+            for who in frame[method]
+        ]
+
+    formats = {c: "{:.1%}" for c in readable.percent_columns}
+    formats.update({c: "{:.3f}" for c in readable.tooltips if c not in readable.percent_columns})
+    return frame.style.apply(mark, subset=list(readable.best)).format(formats, na_rep="—")
 
 
 def render() -> None:

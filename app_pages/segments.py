@@ -11,7 +11,7 @@ from core.config import DEFAULT_EVENT_WEIGHTS, AnalysisConfig
 from core.errors import InterestLensError
 from ui import cached, state
 from ui.charts import MAP_MAX_POINTS, bars, color, display_rows, esc, k_advice_figure, map_figure
-from ui.i18n import t
+from ui.i18n import lang, t
 from ui.widgets import (
     escape_md,
     estimate_seconds,
@@ -163,7 +163,7 @@ def advisor(analysis) -> None:
         return
     st.plotly_chart(k_advice_figure(advice, ADVISOR_METRICS), key="k_advice_chart")
     st.info(
-        t("seg.advisor_reason", k=advice.recommended_k, reason=escape_md(advice.reason, max_len=500)),
+        t("seg.advisor_reason", k=advice.recommended_k, reason=escape_md(advice.text(lang()), max_len=500)),
         icon="💡",
     )
     with st.expander(t("seg.advisor_table")):

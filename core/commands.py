@@ -47,6 +47,16 @@ def _k_value(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"K must be a whole number or 'auto', got {text!r}") from None
 
 
+def k_range_value(text: str) -> tuple[int, int]:
+    """argparse type of `--k-range LOW-HIGH` (the K advisor's actionable range)."""
+    from core.config import parse_k_range
+
+    try:
+        return parse_k_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by analyze and evaluate."""
     parser.add_argument("events", help="events table (CSV/TSV/Excel/Parquet, optionally .gz/.zip)")
@@ -76,6 +86,12 @@ def add_analyze(subparsers) -> None:
     parser = subparsers.add_parser("analyze", help="segment users and describe the segments")
     add_analysis_options(parser)
     parser.add_argument("--k", type=_k_value, default=None, help="number of segments, or 'auto' (default)")
+    parser.add_argument(
+        "--k-range",
+        type=k_range_value,
+        default=(4, 12),
+        help="K range the advisor proposes from (default 4-12)",
+    )
     parser.add_argument("--method", default="kmeans", choices=sorted(CLUSTERERS))
     parser.add_argument("--label-column", default=None, help="column with known segments (adds ARI/NMI)")
     parser.add_argument("--projection", default="umap", choices=["umap", "pca"])
@@ -126,6 +142,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     config = _config(
         args,
         k=args.k,
+        k_min=args.k_range[0],
+        k_max=args.k_range[1],
         method=args.method,
         projection=args.projection,
         label_column=args.label_column,
@@ -174,14 +192,14 @@ def run_assign(args: argparse.Namespace) -> int:
 
 
 def add_evaluate(subparsers) -> None:
-    from core.recommend.evaluation import add_evaluate_arguments
+    from core.recommend.evaluation_cli import add_evaluate_arguments
 
     parser = subparsers.add_parser("evaluate", help="offline evaluation of recommenders and segmentations")
     add_evaluate_arguments(parser)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from core.recommend.evaluation import cli_evaluate
+    from core.recommend.evaluation_cli import cli_evaluate
 
     progress = ConsoleProgress()
     args.progress = progress

@@ -28,7 +28,7 @@ class AnalysisConfig:
     use_ratings: bool = True
     method: str = "kmeans"  # key of core.segment.clustering.CLUSTERERS
     k: int | None = None  # None = ask the K advisor
-    k_min: int = 2
+    k_min: int = 4  # the actionable K range of the advisor (core.segment.k_advisor)
     k_max: int = 12
     min_segment_share: float = 0.02
     seed: int = 42
@@ -55,3 +55,14 @@ class AnalysisConfig:
         out["event_weights"] = dict(self.event_weights)
         out["extra"] = dict(self.extra)
         return out
+
+
+def parse_k_range(text: str) -> tuple[int, int]:
+    """ "4-12" -> (4, 12): the advisor's actionable K range (CLI `--k-range`); ValueError when malformed."""
+    low, sep, high = str(text).partition("-")
+    if not sep or not low.strip().isdigit() or not high.strip().isdigit():
+        raise ValueError(f"a K range looks like 4-12, got {text!r}")
+    k_min, k_max = int(low), int(high)
+    if not 2 <= k_min <= k_max:
+        raise ValueError(f"a K range needs 2 <= low <= high, got {text!r}")
+    return k_min, k_max

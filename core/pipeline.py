@@ -99,7 +99,7 @@ def embed_and_profile(
 
 
 def _choose_k(vectors: np.ndarray, config: AnalysisConfig, progress: Progress) -> tuple[int, KAdvice | None]:
-    from core.segment.k_advisor import advise_k
+    from core.segment.k_advisor import advise_for_config
 
     n_users = len(vectors)
     if config.method == "hdbscan":
@@ -111,15 +111,7 @@ def _choose_k(vectors: np.ndarray, config: AnalysisConfig, progress: Progress) -
                 f"K 必须在 2 到用户数（{n_users}）之间，当前为 {config.k}。",
             )
         return config.k, None
-    k_max = min(config.k_max, n_users - 1)
-    k_min = min(config.k_min, k_max)
-    advice = advise_k(
-        vectors,
-        k_range=range(k_min, k_max + 1),
-        seed=config.seed,
-        min_segment_share=config.min_segment_share,
-        progress=progress,
-    )
+    advice = advise_for_config(vectors, config, progress=progress)
     return advice.recommended_k, advice
 
 
@@ -164,6 +156,7 @@ def segment_and_describe(
     """
     from core.explain.insights import describe_segments
     from core.segment.clustering import label_agreement, segment_users
+    from core.segment.k_advisor import final_advice
     from core.segment.projection import project
     from core.segment.stability import match_segments, relabel
 
@@ -192,6 +185,8 @@ def segment_and_describe(
         ):
             mapping = match_segments(segmentation, previous.segmentation)
             segmentation = relabel(segmentation, mapping)
+        if advice is not None and config.method != "hdbscan":
+            advice = final_advice(advice, segmentation.sizes)  # quote the sizes table's numbers
 
     # 3. Map.
     with _timed(timings, "projection"):

@@ -155,7 +155,9 @@ def analyse(
 
 
 def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | None = None) -> Any:
-    """core.recommend.evaluation.evaluate_dataset for this dataset + config (same K), memoised per session."""
+    """core.recommend.evaluation.evaluate_dataset for this dataset + config (same K), memoised per session.
+
+    Reuses the analysis's item embeddings (no model call)."""
     from core.recommend.evaluation import evaluate_dataset
 
     config = analysis.config
@@ -167,11 +169,20 @@ def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | Non
             analysis.dataset,
             segments=analysis.segmentation.k,
             seed=config.seed,
-            embedder=embedder_for(config),
+            item_vectors=analysis.item_vectors,
+            tfidf_vectors=tfidf_vectors(analysis, dataset_key),
             config=config,
             progress=progress,
         ),
     )
+
+
+def tfidf_vectors(analysis: Analysis, dataset_key: str) -> Any:
+    """TF-IDF vectors of the dataset's item texts (the evaluation's baseline), once per dataset."""
+    from core.embed.embedding import make_embedder
+
+    texts = analysis.dataset.items["text"].astype(str).tolist()
+    return memo("tfidf", dataset_key, lambda: make_embedder("tfidf").embed(texts))
 
 
 def adhoc_profile(analysis: Analysis, user_ids: list[str]) -> Any:

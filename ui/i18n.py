@@ -305,12 +305,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec.for_user": ("a user", "单个用户"),
     "rec.for_segment": ("a segment", "一个分群"),
     "rec.model": ("Recommender", "推荐方法"),
-    "rec.model_popular": ("Most popular (baseline)", "最热门（基线）"),
-    "rec.model_item_knn": ("Item-to-item (baseline)", "物品协同（基线）"),
-    "rec.model_segment_popular": ("Popular in the segment", "分群内热门"),
-    "rec.model_content": ("Content similarity", "内容相似"),
-    "rec.model_logistic": ("Logistic per segment", "分群逻辑回归"),
-    "rec.model_hybrid": ("Hybrid (segment + content)", "混合（分群 + 内容）"),
     "rec.top_n": ("Top N", "前 N 个"),
     "rec.search": ("Search user id", "搜索用户 ID"),
     "rec.search_placeholder": ("part of an id", "ID 的一部分"),
@@ -336,14 +330,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec.eval_running": ("Evaluating every recommender…", "正在评估所有推荐方法…"),
     "rec.eval_not_run": ("Not run yet for this dataset and configuration.", "尚未对当前数据和配置运行评估。"),
     "rec.eval_unavailable": ("The evaluation is not available in this build yet.", "当前版本暂不支持评估。"),
-    "rec.eval_recommenders": (
-        "Recommenders (segment-aware methods vs baselines)",
-        "推荐方法（分群感知方法与基线对比）",
-    ),
-    "rec.eval_segmentations": (
-        "How well each segmentation predicts what users do next",
-        "各分群方式对用户后续行为的预测力",
-    ),
     "rec.metric_defs": ("What the metrics mean", "指标含义"),
     "rec.metric_defs_body": (
         "- **HR@K**: share of users with at least one held-out item in their top K.\n"

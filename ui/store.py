@@ -25,6 +25,7 @@ BOUNDS = {
     "prepared": 2,
     "analysis": 6,
     "evaluation": 4,
+    "tfidf": 1,
     "recommend": 8,
     "adhoc": 4,
     "compare": 8,

@@ -169,12 +169,9 @@ def describe_segments(
     comp = stats.composition(members.events, labels, k)
     money = stats.revenue(members.events, labels, k)
     central = _central_items(np.asarray(item_ids, dtype=object), item_vectors, segmentation.centroids, text)
-    # 4. Names from the distinguishing keywords (or the LLM, when configured).
+    # 4. Contrastive, unique names (or the LLM's, when configured).
+    # Only top item texts (never user ids or members' own reviews) reach the namer and its LLM.
     examples = [[it["text"] for it in seg_items[:3]] for seg_items in items]
-    if "review" in members.events:  # a few member reviews: untrusted text, delimited in the LLM prompt
-        reviews = members.events.loc[members.events["review"].fillna("").astype(str).str.strip() != ""]
-        for seg, group in reviews.groupby(labels[reviews["_uidx"].to_numpy()]):
-            examples[int(seg)] += group["review"].astype(str).head(2).tolist()
     sizes = np.bincount(labels, minlength=k)
     names = name_segments(keywords, examples=examples, llm=llm, compositions=comp, sizes=sizes.tolist())
     distance = np.asarray(segmentation.distance, dtype=np.float64)

@@ -1,4 +1,5 @@
-"""Segment keywords: class-based TF-IDF over members' texts, re-ranked toward the centroid with MMR.
+"""Segment keywords: class-based TF-IDF over members' texts weighted by lift over the other segments,
+re-ranked toward the centroid with MMR; every list is in rank order by the score it shows.
 
 Texts are tokenised once per unique document (item text or review); users reach documents through a
 sparse users x documents matrix, so nothing is re-tokenised per event.
@@ -229,13 +230,14 @@ def segment_keywords(
         return [[] for _ in range(k)]
     scores = class_tfidf(segment_sums(index.user_terms, labels, k))
     users = segment_sums(index.user_has_term, labels, k)
-    # Distinguishing, not just frequent: weight by the term's user lift over the whole population
-    # ("set" or "red" appear in every segment of a gift shop and get a factor ~1).
+    # Contrastive, not just frequent: weight by the term's user lift over the OTHER segments
+    # (smoothed), and drop terms no more common here than elsewhere: genres every segment watches,
+    # or "set" and "red" in a gift shop, say nothing about what sets this segment apart.
     sizes = np.bincount(labels, minlength=k).astype(np.float64)[:, None]
-    overall = users.sum(axis=0, keepdims=True) / max(len(labels), 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lift = np.where(overall > 0, (users / np.maximum(sizes, 1.0)) / overall, 0.0)
-    scores *= np.log2(1.0 + lift)
+    rest_users = users.sum(axis=0, keepdims=True) - users
+    rest_sizes = max(len(labels), 1) - sizes
+    lift = ((users + 1.0) / (sizes + 2.0)) / ((rest_users + 1.0) / (rest_sizes + 2.0))
+    scores *= np.log2(np.maximum(lift, 1.0))
     scores[users < min_keyword_users] = 0.0
     candidates = []
     for seg in range(k):
@@ -266,7 +268,8 @@ def segment_keywords(
             relevance = tfidf
             order = list(range(cand.size))
         picked = _drop_contained([str(index.terms[cand[i]]) for i in order], n_keywords)
-        out.append([(str(index.terms[cand[order[j]]]), round(float(relevance[order[j]]), 4)) for j in picked])
+        chosen = [(str(index.terms[cand[order[j]]]), round(float(relevance[order[j]]), 4)) for j in picked]
+        out.append(sorted(chosen, key=lambda term: -term[1]))  # rank order = the score shown
     return out
 
 

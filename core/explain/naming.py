@@ -1,4 +1,9 @@
-"""Segment names: from the top distinguishing keywords, or from an optional OpenAI-compatible LLM.
+"""Segment names: contrastive and unique, from what sets a segment apart, or from an optional LLM.
+
+Built-in names: a clearly dominant category value (share and lift), else the segment's top two
+contrastive keywords (lift over the other segments, `core.explain.keywords`), else the title of
+its top item with lift. No word is used by two names, so names never repeat one another; in
+Chinese data names are Chinese (、-joined terms, "分群 N" fallback).
 
 The LLM namer is used only when INTEREST_LENS_LLM_BASE_URL and INTEREST_LENS_LLM_MODEL are set
 (INTEREST_LENS_LLM_API_KEY optional). Review text goes into the prompt as delimited, untrusted data and
@@ -72,6 +77,46 @@ def category_names(
             if clear and 0 < len(clean) <= 40 and not _BAD_NAME.search(clean):
                 out[i] = clean
     return out
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[\w\u4e00-\u9fff]+", text.lower()))
+
+
+def _item_title(text: str) -> str:
+    """ "Toy Story (1995). Adventure, Animation" -> "Toy Story (1995)": the first clause of an item text."""
+    head = re.split(r"[.;|\n。；]|, ", str(text), maxsplit=1)[0].strip()
+    return head[:30].rstrip() if head and not _BAD_NAME.search(head) else ""
+
+
+def contrastive_names(
+    keywords: Sequence[Sequence[tuple[str, float]]],
+    examples: Sequence[Sequence[str]] = (),
+    *,
+    max_terms: int = 2,
+    chinese: bool = False,
+) -> list[str]:
+    """One short name per segment from its own keywords (best first), no word used by two names.
+
+    Segments whose top keyword scores highest choose first; a segment whose every term is taken
+    keeps its best term with the title of its top item ("Drama · Toy Story (1995)").
+    """
+    order = sorted(range(len(keywords)), key=lambda i: -(keywords[i][0][1] if keywords[i] else -1.0))
+    taken: set[str] = set()
+    names: dict[int, str] = {}
+    for i in order:
+        terms = [t for t, _ in keywords[i]]
+        free = [t for t in terms if not _words(t) & taken]
+        title = _item_title(examples[i][0]) if i < len(examples) and examples[i] else ""
+        if free:
+            name = keyword_name([(t, 0.0) for t in free], max_terms=max_terms)
+        elif terms:
+            name = _title(terms[0]) + (f" · {title}" if title else "")
+        else:
+            name = title or (f"分群 {i + 1}" if chinese else f"Segment {i + 1}")
+        taken |= _words(name)
+        names[i] = name
+    return [names[i] for i in range(len(keywords))]
 
 
 def unique_names(names: Sequence[str]) -> list[str]:
@@ -157,7 +202,7 @@ def name_segments(
     compositions: Sequence[Mapping[str, Sequence[tuple[str, float]]]] | None = None,
     sizes: Sequence[int] | None = None,
 ) -> list[str]:
-    """One unique name per segment. keywords[i]: (term, score) best first; examples[i]: member texts.
+    """One unique name per segment. keywords[i]: (term, score) best first; examples[i]: top item texts.
 
     compositions[i] (attribute -> [(value, share of members)]) and sizes[i]: when a category-like
     attribute has one clearly dominant value in a segment, the name leads with it
@@ -167,11 +212,14 @@ def name_segments(
     """
     config = LLMConfig.from_env() if llm is None else (llm or None)
     categories = category_names(compositions, sizes) if compositions and sizes is not None else {}
+    texts = [t for terms in keywords for t, _ in terms[:3]] + [e for ex in examples or () for e in ex[:1]]
+    chinese = bool(texts) and sum(bool(_CJK.search(t)) for t in texts) * 2 >= len(texts)
+    built = contrastive_names(keywords, examples or (), chinese=chinese)
     names = []
     for i, terms in enumerate(keywords):
-        name = keyword_name(terms, fallback=f"Segment {i + 1}")
+        name = built[i]
         if i in categories:
-            # Two segments in one category: the top keyword tells them apart.
+            # Two segments in one category: their own contrastive keyword tells them apart.
             shared = sum(c == categories[i] for c in categories.values()) > 1
             name = categories[i] + (" · " + keyword_name(terms, max_terms=1) if shared and terms else "")
         if isinstance(config, LLMConfig) and terms:

@@ -49,6 +49,7 @@ def html_report(view: ExportView, *, max_points: int = MAP_MAX_POINTS, seed: int
         "segments": [_card(s) for s in view.segments],
         "k_table": _k_table(view),
         "evaluation": _evaluation_rows(view.evaluation),
+        "evaluation_tables": _evaluation_tables(view.evaluation),
         "ingest": view.ingest,
         "ingest_rows": _ingest_rows(view),
         "settings": sorted((k, _short(v)) for k, v in view.settings.items()),
@@ -187,11 +188,41 @@ def _k_table(view: ExportView) -> dict[str, Any] | None:
 
 
 def _evaluation_rows(evaluation: dict[str, Any] | None) -> list[tuple[str, Any]]:
-    if evaluation is None:
+    """Metric/value rows of an evaluation that is not an `EvaluationResult` (no readable tables)."""
+    if evaluation is None or isinstance(evaluation.get("recommenders"), dict):
         return []
     from core.export.tables import evaluation_frame
 
     return [(str(m), _short(v)) for m, v in evaluation_frame(evaluation).itertuples(index=False, name=None)]
+
+
+def _evaluation_tables(evaluation: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The readable evaluation tables: title, verdict, headers with tooltips, cells marked best."""
+    if evaluation is None or not isinstance(evaluation.get("recommenders"), dict):
+        return []
+    from core.recommend.readable import readable_tables
+
+    out = []
+    for readable in readable_tables(evaluation):
+        method = readable.frame.columns[0]
+        headers = [(str(c), readable.tooltips.get(str(c), "")) for c in readable.frame.columns]
+        rows = []
+        for record in readable.frame.to_dict(orient="records"):
+            cells = []
+            for column, value in record.items():
+                best = readable.best.get(str(column)) == record[method] and column != method
+                if isinstance(value, float):
+                    text = (
+                        "—"
+                        if not np.isfinite(value)
+                        else (f"{value:.1%}" if column in readable.percent_columns else f"{value:.3f}")
+                    )
+                else:
+                    text = str(value)
+                cells.append((text, best))
+            rows.append(cells)
+        out.append({"title": readable.title, "verdict": readable.verdict, "headers": headers, "rows": rows})
+    return out
 
 
 def _ingest_rows(view: ExportView) -> list[tuple[str, Any]]:

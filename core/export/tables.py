@@ -189,8 +189,20 @@ def segment_dictionary(view: ExportView) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def evaluation_frame(evaluation: dict[str, Any]) -> pd.DataFrame:
-    """Flatten an evaluation result (nested dicts, scalars, DataFrames) into metric/value rows."""
+def evaluation_frame(evaluation: dict[str, Any], lang: str = "en") -> pd.DataFrame:
+    """An evaluation result as one readable sheet: per table its title, a verdict on its first row,
+    marketer labels (`core.recommend.readable`); any other dict flattens into metric/value rows."""
+    if isinstance(evaluation.get("recommenders"), dict):
+        from core.recommend.readable import readable_tables
+
+        frames = []
+        for readable in readable_tables(evaluation, lang):
+            frame = readable.frame.copy()
+            frame.insert(0, "Table" if lang != "zh" else "表", readable.title)
+            frame["Verdict" if lang != "zh" else "结论"] = [readable.verdict] + [""] * (len(frame) - 1)
+            frames.append(frame)
+        if frames:
+            return pd.concat(frames, ignore_index=True)
     rows: list[tuple[str, Any]] = []
     for key, value in _flatten(evaluation, ""):
         rows.append((key, value))

@@ -10,7 +10,9 @@ Public entry points:
 - `core.recommend.members.recommend_for_members(analysis, n)`: top items per member for exports
 - `core.recommend.evaluation.evaluate_dataset(dataset, ...)` -> `EvaluationResult`
 - `core.recommend.segment_power.segment_power(...)`: how well a segmentation predicts what comes next
+- `core.recommend.readable.readable_tables(evaluation_json, lang)`: the evaluation for people
+  (labels, best values, one verdict per table) for the app, the HTML report and Excel
 
 Modules: base (interface, interactions), models, logistic, hybrid, registry, members, splits,
-metrics, segment_power, evaluation.
+metrics, segment_power, evaluation, evaluation_cli (`python -m core evaluate`), readable.
 """

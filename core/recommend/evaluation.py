@@ -1,7 +1,7 @@
 """Honest offline evaluation: every recommender and every segmentation on the same split, full ranking.
 
 Splits live in core/recommend/splits.py and metrics (with their definitions) in core/recommend/metrics.py; both are
-re-exported here. `evaluate_dataset` is the one-call entry point used by the CLI and the UI.
+re-exported here. `evaluate_dataset` is the one-call entry point used by the CLI (core/recommend/evaluation_cli.py) and the UI.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,25 +19,17 @@ from core.errors import ConfigError
 from core.progress import Progress, no_progress, scaled
 from core.recommend.metrics import ranking_metrics, relevant_items
 from core.recommend.segment_power import random_segments, rfm_segments, segment_power, single_segment
-from core.recommend.splits import SPLITS, Split, make_split
+from core.recommend.splits import Split, make_split
 
 if TYPE_CHECKING:
-    import argparse
-
     from core.data import Dataset
     from core.embed.embedding import Embedder
+    from core.segment.types import KAdvice
 
-__all__ = ["EvaluationResult", "cli_evaluate", "evaluate_dataset", "evaluate_split"]
+__all__ = ["EvaluationResult", "advised_k", "evaluate_dataset", "evaluate_split"]
 
 RECOMMENDER_ORDER = ("popular", "item_knn", "segment_popular", "content", "logistic", "hybrid")
-SEGMENTATION_ORDER = ("ours", "rfm_kmeans", "tfidf", "random", "single")
-SEGMENTATION_LABELS = {
-    "ours": "Ours: MiniLM interest profiles (weighted, recency) + KMeans",
-    "rfm_kmeans": "RFM + KMeans (recency, frequency, monetary)",
-    "tfidf": "TF-IDF profiles + KMeans",
-    "random": "Random segments of the same sizes",
-    "single": "One segment (global popularity)",
-}
+FINE_K = 32  # segmentations are also compared at this fine K (when the data has users enough)
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,15 +38,17 @@ class EvaluationResult:
 
     recommenders: dict[str, dict[str, float]]  # name -> {"hr@10", "ndcg@10", ..., "fit_seconds"}
     segmentations: dict[str, dict[str, float]]  # name -> {"hr@10", "ndcg@10", "n_segments", "n_users"}
-    split: dict[str, Any]  # kind, seed, test_size / cutoff, counts, skipped and cold users
+    split: dict[str, Any]  # kind, seed, test_size / cutoff, counts, skipped and cold users, k, fine_k
     top_k: int = 10
     notes: list[str] = field(default_factory=list)
+    segmentations_fine: dict[str, dict[str, float]] = field(default_factory=dict)  # same at split["fine_k"]
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON contract: {"recommenders": {...}, "segmentations": {...}, "split": {...}}."""
+        """The JSON contract: {"recommenders", "segmentations", "segmentations_fine", "split"}."""
         clean = {
             "recommenders": _finite(self.recommenders),
             "segmentations": _finite(self.segmentations),
+            "segmentations_fine": _finite(self.segmentations_fine),
             "split": self.split,
         }
         return json.loads(json.dumps(clean, default=str))
@@ -84,11 +77,14 @@ class EvaluationResult:
                 f"| {name} | " + " | ".join(f"{c:.4f}" for c in cells) + f" | {m.get('novelty', np.nan):.2f}"
                 f" | {m.get('fit_seconds', np.nan):.1f} |"
             )
-        lines += ["", f"| segmentation | segments | HR@{k} | NDCG@{k} |", "| --- | --- | --- | --- |"]
-        for name, m in self.segmentations.items():
-            lines.append(
-                f"| {name} | {int(m.get('n_segments', 0))} | {m[f'hr@{k}']:.4f} | {m[f'ndcg@{k}']:.4f} |"
-            )
+        for table in (self.segmentations, self.segmentations_fine):
+            if not table:
+                continue
+            lines += ["", f"| segmentation | segments | HR@{k} | NDCG@{k} |", "| --- | --- | --- | --- |"]
+            for name, m in table.items():
+                lines.append(
+                    f"| {name} | {int(m.get('n_segments', 0))} | {m[f'hr@{k}']:.4f} | {m[f'ndcg@{k}']:.4f} |"
+                )
         lines += ["", *[f"- {n}" for n in self.notes]] if self.notes else []
         return "\n".join(lines) + "\n"
 
@@ -105,12 +101,19 @@ def evaluate_dataset(
     embedder: Embedder | None = None,
     config: AnalysisConfig | None = None,
     recommenders: tuple[str, ...] = RECOMMENDER_ORDER,
+    item_vectors: np.ndarray | None = None,
+    tfidf_vectors: np.ndarray | None = None,
+    fine_k: int | None = FINE_K,
     progress: Progress | None = None,
 ) -> EvaluationResult:
     """Split `dataset`, fit every recommender and segmentation on the train part, score the test part.
 
-    segments: "auto" (the K advisor on the training profiles) or an int K, used by every segmentation.
-    config supplies event weights, half-life and ratings use for the profiles (default AnalysisConfig()).
+    segments: "auto" (the K `analyze` would choose: the one K rule on the whole data's profiles,
+    `core.segment.k_advisor.advise_for_config`) or an int K, used by every segmentation; `fine_k`
+    (default 32) adds a second comparison of segmentations at a fine K.
+    config supplies event weights, half-life, ratings use and K range (default AnalysisConfig()).
+    item_vectors / tfidf_vectors: the analysis's embeddings of `dataset.items` rows and their TF-IDF
+    vectors (skip re-embedding).
     """
     from core.embed.embedding import make_embedder
 
@@ -123,8 +126,16 @@ def evaluate_dataset(
     item_ids = dataset.items["item_id"].astype(str).to_numpy(dtype=object)
     texts = dataset.items["text"].astype(str).tolist()
     report(0.05, "Embedding items")
-    vectors = (embedder or make_embedder(cfg.model)).embed(texts)
-    tfidf_vectors = make_embedder("tfidf").embed(texts)
+    vectors = (
+        item_vectors if item_vectors is not None else (embedder or make_embedder(cfg.model)).embed(texts)
+    )
+    if tfidf_vectors is None:
+        tfidf_vectors = make_embedder("tfidf").embed(texts)
+    if str(segments) == "auto":
+        advice = advised_k(
+            dataset.events, item_ids, vectors, cfg.with_(seed=seed), progress=scaled(report, 0.1, 0.2)
+        )
+        segments = advice.recommended_k
     return evaluate_split(
         parts,
         item_ids=item_ids,
@@ -136,8 +147,32 @@ def evaluate_dataset(
         seed=seed,
         config=cfg,
         recommenders=recommenders,
+        fine_k=fine_k,
         progress=scaled(report, 0.2, 1.0),
     )
+
+
+def advised_k(
+    events: pd.DataFrame,
+    item_ids: np.ndarray,
+    vectors: np.ndarray,
+    config: AnalysisConfig,
+    *,
+    progress: Progress | None = None,
+) -> KAdvice:
+    """The K advice `analyze` gives for these events and config: the one K rule on all users' profiles."""
+    from core.embed.profiles import build_profiles
+    from core.segment.k_advisor import advise_for_config
+
+    profiles = build_profiles(
+        events,
+        item_ids,
+        vectors,
+        weights=config.weights,
+        half_life_days=config.half_life_days,
+        use_ratings=config.use_ratings,
+    )
+    return advise_for_config(profiles.vectors, config, progress=progress)
 
 
 def evaluate_split(
@@ -153,6 +188,7 @@ def evaluate_split(
     config: AnalysisConfig | None = None,
     recommenders: tuple[str, ...] = RECOMMENDER_ORDER,
     segment_options: dict[str, Any] | None = None,
+    fine_k: int | None = None,
     progress: Progress | None = None,
 ) -> EvaluationResult:
     """Evaluate on a prepared split with prepared item vectors ((n_items, dim) rows follow item_ids).
@@ -163,7 +199,7 @@ def evaluate_split(
     from core.embed.profiles import build_profiles
     from core.recommend.registry import RECOMMENDERS
     from core.segment.clustering import segment_users
-    from core.segment.k_advisor import advise_k
+    from core.segment.k_advisor import advise_for_config
 
     report = progress or no_progress
     cfg = config or AnalysisConfig(seed=seed)
@@ -183,7 +219,11 @@ def evaluate_split(
         weights=cfg.weights, half_life_days=cfg.half_life_days, use_ratings=cfg.use_ratings
     )
     profiles = build_profiles(parts.train, item_ids, item_vectors, **profile_opts)
-    k = int(segments) if str(segments) != "auto" else advise_k(profiles.vectors, seed=seed).recommended_k
+    k = (
+        int(segments)
+        if str(segments) != "auto"
+        else advise_for_config(profiles.vectors, cfg.with_(seed=seed)).recommended_k
+    )
     report(0.1, f"Segmenting (K={k})")
     ours = segment_users(profiles.vectors, method="kmeans", k=k, seed=seed, stability_runs=0)
     ours_labels = pd.Series(ours.labels, index=profiles.user_ids.astype(str))
@@ -221,66 +261,45 @@ def evaluate_split(
         )
         metrics.pop("n_users")
         results[name] = {**metrics, "fit_seconds": fit_seconds}
-    # 4. segmentations' predictive power (same K everywhere)
+    # 4. segmentations' predictive power (same K everywhere), at K and at a fine K
     report(0.8, "Comparing segmentations")
-    segmentations = {"ours": ours_labels, "rfm_kmeans": rfm_segments(parts.train, k=k, seed=seed)}
-    if tfidf_vectors is not None:
-        tfidf_profiles = build_profiles(parts.train, item_ids, tfidf_vectors, **profile_opts)
-        tfidf = segment_users(tfidf_profiles.vectors, method="kmeans", k=k, seed=seed, stability_runs=0)
-        segmentations["tfidf"] = pd.Series(tfidf.labels, index=tfidf_profiles.user_ids.astype(str))
-    segmentations["random"] = random_segments(ours_labels, seed=seed)
-    segmentations["single"] = single_segment(ours_labels.index)
-    power = segment_power(parts, segmentations, item_ids=item_ids, top_k=top_k, segment_options=seg_opts)
+    tfidf_profiles = (
+        None
+        if tfidf_vectors is None
+        else build_profiles(parts.train, item_ids, tfidf_vectors, **profile_opts)
+    )
+
+    def compare(at_k: int, ours_at_k: pd.Series) -> dict[str, dict[str, float]]:
+        segmentations = {"ours": ours_at_k, "rfm_kmeans": rfm_segments(parts.train, k=at_k, seed=seed)}
+        if tfidf_profiles is not None:
+            tfidf = segment_users(
+                tfidf_profiles.vectors, method="kmeans", k=at_k, seed=seed, stability_runs=0
+            )
+            segmentations["tfidf"] = pd.Series(tfidf.labels, index=tfidf_profiles.user_ids.astype(str))
+        segmentations["random"] = random_segments(ours_at_k, seed=seed)
+        segmentations["single"] = single_segment(ours_at_k.index)
+        return segment_power(parts, segmentations, item_ids=item_ids, top_k=top_k, segment_options=seg_opts)
+
+    power = compare(k, ours_labels)
+    fine: dict[str, dict[str, float]] = {}
+    if fine_k is not None and k < fine_k < len(profiles.user_ids) // 2:
+        report(0.9, f"Comparing segmentations at K={fine_k}")
+        ours_fine = segment_users(profiles.vectors, method="kmeans", k=fine_k, seed=seed, stability_runs=0)
+        fine = compare(fine_k, pd.Series(ours_fine.labels, index=profiles.user_ids.astype(str)))
     report(1.0, "Done")
     info = {
         **parts.info,
         "seed": int(seed),
         "top_k": int(top_k),
         "k": int(k),
+        "fine_k": int(fine_k) if fine and fine_k is not None else None,
         "n_eval_users": len(eval_users),
         "skipped_users": len(users) - len(eval_users),
         "cold_users": int(cold),
         "n_items": len(item_ids),
         "half_life_days": cfg.half_life_days,
     }
-    return EvaluationResult(results, power, info, top_k=top_k)
-
-
-def cli_evaluate(args: argparse.Namespace) -> int:
-    """`python -m core evaluate EVENTS [--items ITEMS] [--split ..] [--top-k ..] [--test-size ..]
-    [--segments K|auto] [--seed N] [--cutoff DATE] --out DIR` -> DIR/evaluation.json + evaluation.md.
-    """
-    from core.ingest.dataset import load_dataset
-
-    dataset = load_dataset(args.events, items=getattr(args, "items", None))
-    result = evaluate_dataset(
-        dataset,
-        split=args.split,
-        top_k=args.top_k,
-        test_size=args.test_size,
-        cutoff=getattr(args, "cutoff", None),
-        segments=args.segments,
-        seed=args.seed,
-        progress=getattr(args, "progress", None),
-    )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "evaluation.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
-    (out / "evaluation.md").write_text("# Offline evaluation\n\n" + result.to_markdown(), encoding="utf-8")
-    return 0
-
-
-def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `python -m core evaluate` (for core/cli.py's registry)."""
-    parser.add_argument("events", help="events file (csv/tsv/xlsx/parquet, optionally compressed)")
-    parser.add_argument("--items", help="items table joined on item_id (e.g. MovieLens movies.csv)")
-    parser.add_argument("--split", choices=SPLITS, default="temporal")
-    parser.add_argument("--top-k", type=int, default=10)
-    parser.add_argument("--test-size", type=int, default=5, help="held-out interactions per user")
-    parser.add_argument("--cutoff", help="temporal split at this date instead of last-N per user")
-    parser.add_argument("--segments", default="auto", help="K for every segmentation, or auto")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", required=True, help="output folder")
+    return EvaluationResult(results, power, info, top_k=top_k, segmentations_fine=fine)
 
 
 def _finite(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float | None]]:

@@ -41,3 +41,10 @@ class KAdvice:
     recommended_k: int
     reason: str  # one sentence a marketer can read
     silhouette_sample: int | None = None  # users sampled for the silhouette (None = all)
+    reason_zh: str = ""  # the same sentence in Chinese ("" = only English known)
+    rule: str = ""  # which branch of the K rule chose (core.segment.k_advisor), for re-wording
+    settings: dict[str, Any] = field(default_factory=dict)  # k range, share floor, stability bar
+
+    def text(self, lang: str = "en") -> str:
+        """The reason in `lang` ("en" or "zh"), English when no Chinese is known."""
+        return self.reason_zh if lang == "zh" and self.reason_zh else self.reason

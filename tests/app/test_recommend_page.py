@@ -55,7 +55,13 @@ def test_evaluation_runs_on_demand_and_is_reused(on_recommend, monkeypatch):
     assert any("Not run yet" in c.value for c in at.caption)
     at.button(key="eval_run").click().run()
     no_exceptions(at)
-    frame = next(d.value for d in at.dataframe if "recommender" in d.value.columns)
-    assert frame["recommender"].tolist() == ["popular", "hybrid"] and frame["hr@10"].tolist() == [0.2, 0.4]
+    frame = next(d.value for d in at.dataframe if "Method" in d.value.columns)
+    # the dropdown's labels, a marketer's column name, and a verdict sentence
+    assert frame["Method"].tolist() == ["Most popular (baseline)", "Hybrid (segment + content)"]
+    assert frame["Users with a hit in their top 10"].tolist() == [0.2, 0.4]
+    dropdown = next(s for s in at.selectbox if s.label == "Recommender")
+    assert set(frame["Method"]) <= set(dropdown.options)
+    verdicts = [s.value.replace("\\", "") for s in at.success]  # markdown-escaped on screen
+    assert any("finds 100% more next items than best-sellers" in v for v in verdicts)
     at.button(key="eval_run").click().run()
     assert calls == [3]  # the second click reuses the session's result

@@ -173,17 +173,56 @@ def test_assign_rejects_vectors_of_another_dimension(fitted):
         assign(np.ones((3, 7)), fitted["kmeans"])
 
 
-@pytest.mark.parametrize("true_k", [3, 5, 8])
+@pytest.mark.parametrize("true_k", [2, 3, 5, 8])
 def test_advisor_recovers_the_planted_k(true_k):
+    """Real groups win even below the actionable range (2, 3); the reason says so in both languages."""
     x, _ = planted(k=true_k, per=120, dim=48, noise=0.9, seed=true_k)
     advice = advise_k(x, seed=1)
-    assert abs(advice.recommended_k - true_k) <= 1
-    assert f"K={advice.recommended_k}" in advice.reason
+    assert advice.recommended_k == true_k
+    assert f"K={advice.recommended_k}" in advice.reason and f"K={true_k}" in advice.reason_zh
     assert list(advice.table["k"]) == list(range(2, 13))
     assert {"inertia", "silhouette", "davies_bouldin", "calinski_harabasz", "min_share", "stability"} <= set(
         advice.table.columns
     )
     assert advice.silhouette_sample is None  # under 3,000 users: no sampling
+
+
+def test_weak_structure_gets_an_actionable_k_with_every_segment_above_the_floor():
+    """One overlapping cloud: no K is 'the' answer, so the advice stays in 4-12 and says why."""
+    cloud = np.random.default_rng(11).normal(size=(900, 32)).astype(np.float32)
+    advice = advise_k(cloud, seed=2)
+    assert 4 <= advice.recommended_k <= 12
+    assert advice.table.set_index("k").loc[advice.recommended_k, "min_share"] >= 0.02
+    assert "overlap" in advice.reason and "重叠" in advice.reason_zh
+
+
+def test_a_small_outlying_group_does_not_make_k_two():
+    """93% / 7%: a tight niche beside a cloud separates well at K=2, but that is not two groups to act on."""
+    rng = np.random.default_rng(12)
+    cloud = np.eye(32)[0] + rng.normal(size=(560, 32)) / np.sqrt(32)
+    niche = np.eye(32)[1] + 0.3 * rng.normal(size=(40, 32)) / np.sqrt(32)
+    advice = advise_k(np.vstack([cloud, niche]).astype(np.float32), seed=3)
+    assert advice.table.set_index("k").loc[2, "silhouette"] > 0.4  # K=2 would have won on silhouette
+    assert 4 <= advice.recommended_k <= 12
+
+
+def test_k_range_is_configurable_and_the_quoted_share_is_the_final_one():
+    from core.config import AnalysisConfig, parse_k_range
+    from core.segment.k_advisor import advise_for_config, final_advice
+
+    cloud = np.random.default_rng(13).normal(size=(600, 24)).astype(np.float32)
+    advice = advise_for_config(cloud, AnalysisConfig(k_min=6, k_max=8, seed=4))
+    assert 6 <= advice.recommended_k <= 8 and list(advice.table["k"]) == list(range(2, 9))
+    seg = segment_users(cloud, k=advice.recommended_k, seed=4, stability_runs=0)
+    final = final_advice(advice, seg.sizes)
+    smallest = f"{seg.sizes.min() / seg.sizes.sum():.1%}"
+    assert smallest in final.reason and smallest in final.reason_zh
+    assert (
+        final.table.set_index("k").loc[advice.recommended_k, "min_share"] == seg.sizes.min() / seg.sizes.sum()
+    )
+    assert parse_k_range("4-12") == (4, 12)
+    with pytest.raises(ValueError):
+        parse_k_range("12-4")
 
 
 def test_advisor_respects_the_minimum_segment_share():
@@ -238,9 +277,10 @@ def test_weak_structure_takes_the_finest_stable_k() -> None:
             "stability": [0.92, 0.69, 0.59, 0.90, 0.83, 0.90],
         }
     )
-    k, reason = _recommend(table, 0.02, 0.8)
-    assert k == 6  # K=7 has a segment under 2%; K=3 and 4 are unstable
-    assert "granularity" in reason and "K=6" in reason
+    assert _recommend(table, 0.02, 0.8, 2) == (6, "finest")  # K=7 has a segment under 2%; 3, 4 unstable
+    assert _recommend(table, 0.02, 0.8, 4) == (6, "finest")  # K=2 is stable but weak: not two real groups
 
     clear = table.assign(silhouette=[0.30, 0.40, 0.70, 0.50, 0.45, 0.2])
-    assert _recommend(clear, 0.02, 0.8)[0] == 5  # strong structure: highest silhouette wins
+    assert _recommend(clear, 0.02, 0.8, 2) == (5, "clearest")  # strong structure: highest silhouette wins
+    unstable = table.assign(stability=0.5)
+    assert _recommend(unstable, 0.02, 0.8, 4) == (4, "size_only")

@@ -108,7 +108,7 @@ def toy_result():
 
 def test_evaluation_json_contract(toy_result):
     out = json.loads(json.dumps(toy_result.to_json()))
-    assert set(out) == {"recommenders", "segmentations", "split"}
+    assert set(out) == {"recommenders", "segmentations", "segmentations_fine", "split"}
     assert set(out["recommenders"]) == {
         "popular",
         "item_knn",
@@ -151,7 +151,7 @@ def test_cli_evaluate_writes_json_and_markdown(tmp_path, monkeypatch):
     import argparse
 
     import core.embed.embedding
-    from core.recommend.evaluation import add_evaluate_arguments, cli_evaluate
+    from core.recommend.evaluation_cli import add_evaluate_arguments, cli_evaluate
 
     real = core.embed.embedding.make_embedder
     monkeypatch.setattr(
@@ -181,4 +181,6 @@ def test_cli_evaluate_writes_json_and_markdown(tmp_path, monkeypatch):
         "hybrid",
     }
     assert out["split"]["seed"] == 3
-    assert "seed 3" in (tmp_path / "out" / "evaluation.md").read_text()
+    markdown = (tmp_path / "out" / "evaluation.md").read_text()
+    assert "seed 3" in markdown
+    assert "than best-sellers" in markdown and "our segments find" in markdown  # a verdict per table

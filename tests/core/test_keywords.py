@@ -93,6 +93,19 @@ def test_centroid_reranking_uses_the_embedding_space() -> None:
     ranked = segment_keywords(index, labels, 2, n_keywords=3, centroids=centroids, embed=embed)  # type: ignore[arg-type]
     assert plain[0][0][0] == "hiking"
     assert "boots" in ranked[0][0][0]
+    for terms in (*plain, *ranked):  # rank order by the score shown (MMR picks, then sorts)
+        scores = [score for _, score in terms]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_keywords_are_contrastive_terms_every_segment_shares_are_dropped() -> None:
+    pairs = [(u, 0) for u in range(15)] + [(u, u // 5) for u in range(5, 15)]  # everyone watches drama
+    labels = np.repeat([0, 1, 2], 5)
+    docs = ["drama", "drama heist", "drama space"]
+    index = build_term_index(docs, _user_docs(pairs, 15, 3))
+    keywords = segment_keywords(index, labels, 3, min_keyword_users=3)  # type: ignore[arg-type]
+    assert "drama" not in [t for terms in keywords for t, _ in terms]
+    assert "heist" in keywords[1][0][0] and "space" in keywords[2][0][0]
 
 
 def test_chinese_keywords_are_words_not_sentences() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
+import numpy as np
 import pytest
 
 from core.explain.naming import (
@@ -71,6 +72,7 @@ class _Server:
     def __init__(self) -> None:
         self.reply: Any = "Outdoor Adventurers"
         self.delay = 0.0
+        self.status = 200
         self.requests: list[dict[str, Any]] = []
         outer = self
 
@@ -87,7 +89,7 @@ class _Server:
                 time.sleep(outer.delay)
                 payload = json.dumps({"choices": [{"message": {"content": outer.reply}}]}).encode()
                 try:
-                    self.send_response(200)
+                    self.send_response(outer.status)
                     self.send_header("Content-Type", "application/json")
                     self.end_headers()
                     self.wfile.write(payload)
@@ -169,3 +171,69 @@ def test_a_dominant_category_names_the_segment() -> None:
     assert names == ["Outdoor", "Beauty", "Stove"]
     # Country is not a category: a 95% share says nothing about interests.
     assert "UK" not in " ".join(names)
+
+
+def _word_jaccard(a: str, b: str) -> float:
+    import re
+
+    wa, wb = (set(re.findall(r"[\w\u4e00-\u9fff]+", n.lower())) for n in (a, b))
+    return len(wa & wb) / max(len(wa | wb), 1)
+
+
+def test_names_are_contrastive_and_share_no_more_than_half_their_words() -> None:
+    """Segments that share their top genres still get names apart (the near-duplicate bug of issue 13)."""
+    import itertools
+
+    from core.explain.naming import name_segments
+
+    shared = [("thriller", 0.9), ("sci-fi", 0.8), ("drama", 0.7)]
+    keywords = [
+        [*shared, ("heist", 0.6), ("noir", 0.5)],
+        [*shared, ("space opera", 0.6), ("aliens", 0.5)],
+        [*shared, ("courtroom", 0.6), ("lawyers", 0.5)],
+        [("thriller", 0.5)],
+    ]
+    examples = [
+        ["Heat (1995). Crime"],
+        ["Alien (1979). Sci-Fi"],
+        ["12 Angry Men (1957). Drama"],
+        ["Se7en (1995)"],
+    ]
+    names = name_segments(keywords, examples=examples, llm=False)
+    assert len(set(names)) == 4
+    assert max(_word_jaccard(a, b) for a, b in itertools.combinations(names, 2)) <= 0.5
+    assert all(len(name) <= 40 for name in names)
+    assert "Se7en (1995)" in names[3]  # every term taken: its top item tells it apart
+
+
+def test_chinese_data_gets_chinese_names() -> None:
+    from core.explain.naming import name_segments
+
+    names = name_segments([[("露营", 1.0), ("帐篷", 0.8)], [("咖啡", 1.0), ("拿铁", 0.7)], []], llm=False)
+    assert names[:2] == ["露营、帐篷", "咖啡、拿铁"] and names[2] == "分群 3"
+
+
+def test_llm_naming_of_a_real_analysis_sends_no_user_id_or_review(server: _Server) -> None:
+    """describe_segments with the LLM on: only keywords and top item texts leave the machine."""
+    from core.explain.insights import describe_segments
+    from tests.core.test_insights import ITEMS, _dataset
+
+    dataset, profiles, segmentation = _dataset(with_reviews=True)
+    item_vectors = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0.7, 0.7], [1, 0]], dtype=np.float32)
+    server.reply = "Trail Lovers"
+    segments = describe_segments(
+        dataset, profiles, segmentation, item_ids=np.array(list(ITEMS), dtype=object),
+        item_vectors=item_vectors, llm=LLMConfig(server.url, "tiny-model", timeout_s=5),
+    )  # fmt: skip
+    assert len(server.requests) == 2 and segments[0].name == "Trail Lovers"
+    sent = json.dumps([r["body"] for r in server.requests])
+    assert "hiking" in sent and "waterproof hiking boots" in sent  # keywords and top item texts
+    assert not [u for u in profiles.user_ids if f'"{u}"' in sent or f" {u} " in sent or f"{u}," in sent]
+    assert "terrible bitter beans" not in sent  # members' reviews stay home (their keywords may go)
+
+
+def test_server_error_falls_back_to_the_built_in_name(server: _Server) -> None:
+    server.status = 500
+    config = LLMConfig(server.url, "tiny-model", timeout_s=5)
+    assert name_segments([[("tea", 1.0)], [("coffee", 1.0)]], llm=config) == ["Tea", "Coffee"]
+    assert len(server.requests) == 2

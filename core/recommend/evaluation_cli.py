@@ -1,0 +1,63 @@
+"""`python -m core evaluate`: its options and handler (the evaluation itself: core.recommend.evaluation)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from core.config import AnalysisConfig
+from core.errors import ConfigError
+from core.recommend.splits import SPLITS
+
+
+def cli_evaluate(args: argparse.Namespace) -> int:
+    """`python -m core evaluate EVENTS [--items ITEMS] [--split ..] [--top-k ..] [--test-size ..]
+    [--segments K|auto] [--seed N] [--cutoff DATE] --out DIR` -> DIR/evaluation.json + evaluation.md.
+    """
+    from core.config import parse_k_range
+    from core.ingest.dataset import load_dataset
+    from core.recommend.evaluation import evaluate_dataset
+    from core.recommend.readable import readable_tables
+
+    try:
+        k_min, k_max = parse_k_range(getattr(args, "k_range", "4-12"))
+    except ValueError as exc:
+        raise ConfigError(f"--k-range: {exc}.", f"--k-range 格式应为 4-12：{exc}。") from None
+    dataset = load_dataset(args.events, items=getattr(args, "items", None))
+    result = evaluate_dataset(
+        dataset,
+        split=args.split,
+        top_k=args.top_k,
+        test_size=args.test_size,
+        cutoff=getattr(args, "cutoff", None),
+        segments=args.segments,
+        seed=args.seed,
+        config=AnalysisConfig(seed=args.seed, k_min=k_min, k_max=k_max),
+        progress=getattr(args, "progress", None),
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "evaluation.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+    verdicts = [f"- {t.verdict}" for t in readable_tables(result.to_json()) if t.verdict]
+    text = (
+        "# Offline evaluation\n\n" + ("\n".join(verdicts) + "\n\n" if verdicts else "") + result.to_markdown()
+    )
+    (out / "evaluation.md").write_text(text, encoding="utf-8")
+    return 0
+
+
+def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `python -m core evaluate` (for core/cli.py's registry)."""
+    parser.add_argument("events", help="events file (csv/tsv/xlsx/parquet, optionally compressed)")
+    parser.add_argument("--items", help="items table joined on item_id (e.g. MovieLens movies.csv)")
+    parser.add_argument("--split", choices=SPLITS, default="temporal")
+    parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--test-size", type=int, default=5, help="held-out interactions per user")
+    parser.add_argument("--cutoff", help="temporal split at this date instead of last-N per user")
+    parser.add_argument("--segments", default="auto", help="K for every segmentation, or auto")
+    parser.add_argument(
+        "--k-range", default="4-12", help="K range of the advisor when --segments is auto (as analyze)"
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--out", required=True, help="output folder")
