@@ -15,7 +15,8 @@ Weight of one event (user u, item i):
 - top_items: the items with the largest positive summed weight W[u, i] for the user.
 - recency: age is measured back from `reference_time` (default: the latest timestamp in `events`);
   events in the future count as age 0; events without a timestamp, or `half_life_days=None`, are
-  not decayed.
+  not decayed. Decay weighs a user's events against each other: a user whose events are all years
+  old still gets a profile (of what they did most recently), never a decayed-away zero vector.
 Quantity is not used: a wholesaler's 500 mugs say as much about interest as one mug.
 
 profile_u = normalise(sum_i W[u, i] * item_vectors[i]): one sparse (users x items) product.
@@ -110,7 +111,7 @@ def build_profiles(
         base = per_type[type_codes]
     else:
         base = np.ones(len(events))
-    base = base * _decay(events, half_life_days, reference_time)
+    base = base * _decay(events, half_life_days, reference_time, users, len(user_ids))
     signed = (
         base
         * rating_factor(
@@ -163,9 +164,18 @@ def build_profiles(
 
 
 def _decay(
-    events: pd.DataFrame, half_life_days: float | None, reference_time: pd.Timestamp | None
+    events: pd.DataFrame,
+    half_life_days: float | None,
+    reference_time: pd.Timestamp | None,
+    users: np.ndarray,
+    n_users: int,
 ) -> np.ndarray:
-    """(n_events,) factor 0.5 ** (age_days / half_life); 1 where the time is unknown."""
+    """(n_events,) factor 0.5 ** (age_days / half_life), rescaled per user; 1 where the time is unknown.
+
+    Each user's factors are divided by their largest one (computed in log space). A profile is a
+    normalised mean, so this leaves every direction unchanged, but a user whose events are all years
+    old keeps a profile instead of decaying below the zero-vector threshold (or to 0.0 in float64).
+    """
     if half_life_days is None or "timestamp" not in events.columns:
         return np.ones(len(events))
     stamps = pd.to_datetime(events["timestamp"], errors="coerce")
@@ -173,8 +183,12 @@ def _decay(
         return np.ones(len(events))
     reference = pd.Timestamp(reference_time) if reference_time is not None else stamps.max()
     age_days = ((reference - stamps).dt.total_seconds() / 86400.0).to_numpy(dtype=np.float64, na_value=np.nan)
-    factor = 0.5 ** (np.clip(age_days, 0.0, None) / half_life_days)
-    return np.where(np.isnan(factor), 1.0, factor)
+    exponent = np.where(
+        np.isnan(age_days), 0.0, -np.clip(age_days, 0.0, None) / half_life_days
+    )  # log2 factor
+    newest = np.full(n_users, -np.inf)
+    np.maximum.at(newest, users, exponent)
+    return np.exp2(exponent - newest[users])
 
 
 def _top_items(matrix: sp.csr_matrix, kept: np.ndarray, item_index: pd.Index) -> list[list[str]]:

@@ -64,6 +64,24 @@ def test_half_life_halves_the_weight_of_an_event_one_half_life_old():
     np.testing.assert_allclose(profile_of(later, "u1"), unit(2, 3), atol=1e-6)
 
 
+def test_users_whose_events_are_all_old_keep_their_profile():
+    # u_old rated 20 years before the newest event: 0.5 ** 81 per event at a 90-day half-life, far
+    # below the zero-vector threshold in absolute terms; the profile must still be (1, 3) normalised
+    old = T0 - pd.Timedelta(days=20 * 365)
+    ev = events(
+        [
+            ("u_new", "a", "view", T0, None),
+            ("u_old", "a", "view", old, None),
+            ("u_old", "b", "purchase", old, None),
+            ("u_older", "b", "view", old - pd.Timedelta(days=200 * 365), None),  # 0.5 ** 811: 0.0 in float64
+        ]
+    )
+    p = build_profiles(ev, ITEMS, VECS, half_life_days=90)
+    assert sorted(p.user_ids) == ["u_new", "u_old", "u_older"] and not p.skipped_users
+    np.testing.assert_allclose(profile_of(p, "u_old"), unit(1, 3), atol=1e-6)
+    np.testing.assert_allclose(profile_of(p, "u_older"), [0, 1], atol=1e-6)
+
+
 def test_missing_timestamps_are_not_decayed():
     ev = events([("u1", "a", "view", T0, None), ("u1", "b", "view", None, None)])
     p = build_profiles(ev, ITEMS, VECS, half_life_days=1, reference_time=T0 + pd.Timedelta(days=1))
