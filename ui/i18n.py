@@ -82,7 +82,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "How often the segment re-forms when clustering is re-run on resamples (0…1).",
         "在重采样上重复聚类时该群再次出现的程度（0…1）。",
     ),
-    "metric.revenue_per_user": ("Revenue / user", "人均收入"),
     "col.user": ("user", "用户"),
     "col.users": ("users", "用户数"),
     "col.segment": ("segment", "分群"),
@@ -258,10 +257,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "prof.name": ("Segment name (edit to rename everywhere)", "分群名称（修改后全局生效）"),
     "prof.keywords": ("Keywords", "关键词"),
     "prof.no_keywords": ("No keyword is shared by enough members.", "没有被足够多成员共享的关键词。"),
-    "prof.sentiment": ("Sentiment of reviews", "评论情感"),
-    "prof.sentiment_n": ("{n} texts scored.", "共评分 {n} 条文本。"),
-    "prof.no_sentiment": ("No review text in this segment.", "该分群没有评论文本。"),
-    "prof.revenue": ("Revenue", "收入"),
     "prof.top_items": (
         "Top items (lift = how much more often than average)",
         "热门商品（提升度 = 比平均高出的倍数）",

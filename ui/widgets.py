@@ -172,12 +172,3 @@ def selected_users(event: Any, user_ids: Any) -> list[str]:
     points = event.get("selection", {}).get("points", [])
     rows = sorted({int(p["customdata"]) for p in points if p.get("customdata") is not None})
     return [str(user_ids[r]) for r in rows if 0 <= r < len(user_ids)]
-
-
-def compact_number(n: int) -> str:
-    """17,923 / 391k / 1.2M: fits a narrow sidebar metric without an ellipsis."""
-    if n < 100_000:
-        return f"{n:,}"
-    if n < 1_000_000:
-        return f"{n / 1000:.0f}k"
-    return f"{n / 1_000_000:.1f}M"

@@ -15,8 +15,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from core.export.labels import sentiment_basis
+
 if TYPE_CHECKING:
     from core.export.view import ExportView
+
+REVENUE_COLUMNS = ("revenue", "orders", "revenue_per_user", "avg_order_value")  # raw values, unrounded
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
 EXCEL_MAX_CELL = 32_767  # characters per cell
@@ -180,10 +184,11 @@ def segment_dictionary(view: ExportView) -> pd.DataFrame:
                 "neutral": s.sentiment.get("neutral"),
                 "negative": s.sentiment.get("negative"),
                 "mean_sentiment": s.sentiment.get("mean_score"),
+                "sentiment_source": sentiment_basis(s),  # the page and the HTML report say the same
                 "mean_rating": s.mean_rating,
                 "top_items": "; ".join(str(i.get("text") or i.get("item_id", "")) for i in s.top_items[:10]),
                 "stability": s.stability,
-                "revenue": (s.revenue or {}).get("revenue"),
+                **{key: (s.revenue or {}).get(key) for key in REVENUE_COLUMNS},
             }
         )
     return pd.DataFrame(rows)
