@@ -16,6 +16,7 @@ from ui.i18n import lang, t
 from ui.widgets import (
     escape_md,
     item_texts,
+    natural_order,
     require_analysis,
     run_safely,
     segment_label,
@@ -110,7 +111,7 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
     if len(reps):
         table(member_frame(analysis, reps))
     st.markdown(f"**{t('prof.members')}**")
-    shown = rows[:MEMBER_ROWS]
+    shown = rows[natural_order(analysis.profiles.user_ids[rows])][:MEMBER_ROWS]  # ids 15 before 149
     table(member_frame(analysis, shown), height=320)
     if len(rows) > MEMBER_ROWS:
         st.caption(t("prof.members_cut", shown=f"{MEMBER_ROWS:,}", total=f"{len(rows):,}"))

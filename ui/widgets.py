@@ -172,3 +172,18 @@ def selected_users(event: Any, user_ids: Any) -> list[str]:
     points = event.get("selection", {}).get("points", [])
     rows = sorted({int(p["customdata"]) for p in points if p.get("customdata") is not None})
     return [str(user_ids[r]) for r in rows if 0 <= r < len(user_ids)]
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(value: Any) -> tuple[Any, ...]:
+    """Sort key that orders digit runs as numbers: "15" before "149", "u2" before "u10"."""
+    parts = _DIGITS.split(str(value))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in parts if p)
+
+
+def natural_order(values: Any) -> list[int]:
+    """Positions that put `values` (user ids, item ids) in natural order."""
+    keys = [natural_key(v) for v in values]
+    return sorted(range(len(keys)), key=keys.__getitem__)

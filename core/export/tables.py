@@ -20,6 +20,10 @@ from core.export.labels import sentiment_basis
 if TYPE_CHECKING:
     from core.export.view import ExportView
 
+NO_RECOMMENDATIONS_NOTE = (
+    "Per-user recommendations were not requested for this export. Turn on 'Per-user recommendations' "
+    "on the Export page, or pass --recommendations N to `python -m core analyze`."
+)
 REVENUE_COLUMNS = ("revenue", "orders", "revenue_per_user", "avg_order_value")  # raw values, unrounded
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
@@ -161,7 +165,7 @@ def _tables(view: ExportView) -> dict[str, pd.DataFrame]:
         ),
         "Recommendations": view.recommendations
         if len(view.recommendations)
-        else pd.DataFrame({"note": ["No per-user recommendations were part of this export."]}),
+        else pd.DataFrame({"note": [NO_RECOMMENDATIONS_NOTE]}),
     }
     if view.evaluation is not None:
         tables["Evaluation"] = evaluation_frame(view.evaluation)
