@@ -175,7 +175,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "proj.upload": ("Project bundle (.zip)", "项目包（.zip）"),
     "proj.opened": ("Project {run}", "项目 {run}"),
-    "proj.model": ("Model", "模型"),
+    "proj.model_line": ("Model {model} · saved {created}", "模型 {model} · 保存于 {created}"),
     "proj.members": (
         "{n} users as saved in the project (pseudonyms when they were on):",
         "项目中保存的 {n} 位用户（若导出时开启了假名化则为假名）：",

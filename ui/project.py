@@ -42,19 +42,20 @@ def _bundle_view(bundle: Any) -> None:
     language = lang()
     assigned = bundle.assignments
     st.markdown(f"**{t('proj.opened', run=escape_md(bundle.run_id, max_len=40))}**")
-    cols = st.columns(4)
+    cols = st.columns(3)
     cols[0].metric(t("metric.segments"), numbers.count(len(bundle.segments), language))
     cols[1].metric(t("metric.users"), numbers.count(len(assigned), language, compact=True),
                    help=numbers.count(len(assigned), language))  # fmt: skip
-    cols[2].metric(t("proj.model"), escape_md(bundle.model_id.split("/")[-1] or "—", max_len=30))
-    cols[3].metric(t("seg.seed"), str(bundle.seed))
+    cols[2].metric(t("seg.seed"), str(bundle.seed))
+    st.caption(t("proj.model_line", model=escape_md(bundle.model_id or "—", max_len=80),
+                 created=escape_md(bundle.created, max_len=40)))  # fmt: skip
     segments = bundle.segments
     table(pd.DataFrame({
         t("col.segment"): segments["segment_id"].astype(int),
         t("prof.name_short"): segments["name"].astype(str),
         t("col.users"): segments["size"].astype(int),
         t("col.share"): [numbers.share(v, language) for v in segments["share"]],
-        t("col.keywords"): [", ".join(k) for k in segments["keywords"]],
+        t("col.keywords"): [", ".join(k[:6]) for k in segments["keywords"]],
     }), column_config={t("col.keywords"): st.column_config.TextColumn(width="large")})  # fmt: skip
     names = bundle.segment_names
     members = assigned.assign(segment_name=[names.get(int(s), "Other") for s in assigned["segment_id"]])
