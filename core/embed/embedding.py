@@ -229,6 +229,10 @@ class SentenceTransformerEmbedder:
             # 3. embed what is missing, shortest first (less padding), in blocks sized by the measured
             # speed so progress moves every few seconds (the first block is small: it measures).
             missing.sort(key=lambda i: len(uniq[i]))
+            # The measuring block spans every length (every n-th text), so its speed is representative.
+            step = max(len(missing) // FIRST_BLOCK, 1)
+            first = set(missing[::step][:FIRST_BLOCK])
+            missing = [i for i in missing if i in first] + [i for i in missing if i not in first]
             done, size, embed_started, chars_done = 0, FIRST_BLOCK, time.perf_counter(), 0
             chars_left = sum(min(len(uniq[i]), 64 * max_len) + PER_TEXT_CHARS for i in missing)
             while done < len(missing):
