@@ -269,9 +269,11 @@ def sizes(analysis) -> None:
         t("col.segment"): labels,
         t("col.users"): [s.size for s in analysis.segments],
         t("col.share"): [numbers.share(s.share, language) for s in analysis.segments],
-        t("col.keywords"): [", ".join(k for k, _ in s.keywords[:8]) for s in analysis.segments],
-    }), column_config={t("col.keywords"): st.column_config.TextColumn(width="large"),
-                       t("col.segment"): st.column_config.TextColumn(width="medium")})  # fmt: skip
+        t("col.keywords"): [", ".join(k for k, _ in s.keywords[:6]) for s in analysis.segments],
+    }), column_config={t("col.keywords"): st.column_config.TextColumn(width=720),
+                       t("col.segment"): st.column_config.TextColumn(width=260),
+                       t("col.users"): st.column_config.NumberColumn(width=70),
+                       t("col.share"): st.column_config.TextColumn(width=70)})  # fmt: skip
 
 
 def render() -> None:

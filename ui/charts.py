@@ -153,7 +153,7 @@ def k_advice_figure(advice: KAdvice, metrics: list[str]) -> go.Figure:
                                  line={"color": PALETTE[i]}, customdata=values,
                                  hovertemplate=f"{metric}: %{{customdata:.3f}} (K=%{{x}})<extra></extra>"))  # fmt: skip
     fig.add_vline(x=advice.recommended_k, line_dash="dash", line_color="#4F46E5",
-                  annotation_text=f"K = {advice.recommended_k}")  # fmt: skip
+                  annotation_text=f"K = {advice.recommended_k}", annotation_position="bottom right")  # fmt: skip
     fig.update_yaxes(title="scaled (0 = worst, 1 = best)")
     fig.update_xaxes(title="K", dtick=1)
     fig = _layout(fig, height=360)
