@@ -14,14 +14,13 @@ import csv
 import gzip
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from core.export import numbers
-from tools.live_app import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, nav, start_server, stop_server
+from tools.live_app import CHROMIUM, ROOT, nav
 
 RUN_TIMEOUT_MS = 600_000  # a cold run with the real model on a busy 2-core machine
 SHOTS = ROOT / "docs" / "screenshots"
@@ -70,28 +69,6 @@ def retail_like(path: Path, *, users_per_theme: int = 24, seed: int = 7) -> floa
     return round(total, 2)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    port = free_port()
-    try:
-        proc = start_server(port)
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def no_error(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
     errors = page.locator('[data-testid="stAlertContentError"]')
@@ -127,7 +104,8 @@ def download(page, index: int, target_dir: Path) -> Path:
     return target
 
 
-def analyse_upload(page, server: str, events: Path) -> None:
+def analyse_upload(page, server: str, events: Path) -> str:
+    """Upload, run the analysis; returns the run's status line ("Done in 88.0 s · estimated 70 s")."""
     page.goto(server)
     upload(page, 0, events)
     page.get_by_text("Ingest report").wait_for(timeout=RUN_TIMEOUT_MS)
@@ -138,6 +116,7 @@ def analyse_upload(page, server: str, events: Path) -> None:
         timeout=RUN_TIMEOUT_MS
     )
     no_error(page)
+    return page.get_by_text(re.compile(r"^Done in ")).first.inner_text()
 
 
 def card_against_excel(page, tmp_path: Path, shot: str) -> tuple[str, float, dict[int, float]]:
@@ -172,10 +151,10 @@ def test_revenue_card_equals_excel_and_bundle_reopens(server, browser, tmp_path)
     events = tmp_path / "retail_like.csv"
     total = retail_like(events)
     page = browser.new_page(accept_downloads=True, viewport={"width": 1440, "height": 2200})
-    analyse_upload(page, server, events)
+    status = analyse_upload(page, server, events)
     card, excel, revenue = card_against_excel(page, tmp_path, "06-profile-revenue.png")
     assert sum(revenue.values()) == pytest.approx(total, abs=0.05)  # every invoice line counted once
-    print(f"retail-like: card {card}, Excel {excel:,.2f}, file total {total:,.2f}")
+    print(f"retail-like: card {card}, Excel {excel:,.2f}, file total {total:,.2f}; {status}")
 
     # The project bundle from the Export page opens on the Data page and assigns new users.
     bundle = download(page, 3, tmp_path)
@@ -207,9 +186,9 @@ def test_online_retail_revenue_card_equals_excel(server, browser, tmp_path):
     with gzip.open(ONLINE_RETAIL, "rb") as source:
         events.write_bytes(source.read())
     page = browser.new_page(accept_downloads=True, viewport={"width": 1440, "height": 2200})
-    analyse_upload(page, server, events)
+    status = analyse_upload(page, server, events)
     card, excel, _ = card_against_excel(page, tmp_path, "08-online-retail-revenue.png")
-    print(f"Online Retail: card {card}, Excel {excel:,.2f}")
+    print(f"Online Retail: card {card}, Excel {excel:,.2f}; {status}")
     page.close()
 
 
