@@ -150,7 +150,7 @@ def estimate_note(config: AnalysisConfig) -> None:
     if cached.is_prepared(state.get(state.DATASET_KEY), config):
         st.caption(t("seg.warm_note"))
         return
-    plan = cached.run_plan(dataset, config)
+    plan = cached.run_plan(dataset, state.get(state.DATASET_KEY), config)
     n_users = f"{int(dataset.events['user_id'].nunique()):,}"
     if plan is None:
         st.caption(t("seg.estimate_pending", texts=f"{len(dataset.items):,}", users=n_users))

@@ -156,7 +156,7 @@ def analyse(
     return memo("analysis", f"{dataset_key}:{config_key(config)}", _run)
 
 
-def run_plan(dataset: Dataset, config: AnalysisConfig) -> Any:
+def run_plan(dataset: Dataset, dataset_key: str, config: AnalysisConfig) -> Any:
     """core.estimate's plan for a first run, from the speed measured on this machine by the shared
     embedder (its last embedding), or None while nothing has been measured. The model is not loaded
     for this: a cold server says the estimate comes with the first texts embedded."""
@@ -166,7 +166,11 @@ def run_plan(dataset: Dataset, config: AnalysisConfig) -> Any:
         return None
     embedder = embedder_for(config)
     speed = speed_of(embedder)
-    return estimate_run(run_work(dataset, embedder, auto_k=config.k is None), speed) if speed else None
+    if not speed:
+        return None
+    key = f"{dataset_key}:{config_key(config, PREPARE_FIELDS)}:{config.k is None}"  # a cache lookup per text
+    work = memo("run_work", key, lambda: run_work(dataset, embedder, auto_k=config.k is None))
+    return estimate_run(work, speed)
 
 
 def run_countdown(dataset: Dataset, embedder: Any, config: AnalysisConfig, *, prepared: bool) -> Any:
