@@ -166,8 +166,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     analysis = run_analysis(dataset, config, progress=progress, embedder=model)
     took = time.perf_counter() - started
     if countdown.first_total is not None:
-        print(f"run time: {took:,.1f} s; estimated {countdown.first_total:,.1f} s once this machine's speed "
-              f"was measured ({countdown.plan.chars_per_s:,.0f} characters/s)", file=sys.stderr)  # fmt: skip
+        print(f"run time: {took:,.1f} s; estimated {countdown.first_total:,.1f} s when this machine's speed "
+              f"was first measured ({countdown.first_speed or 0:,.0f} characters/s)", file=sys.stderr)  # fmt: skip
     started = time.perf_counter()
     privacy = PrivacySettings(pseudonymize=args.pseudonymize, min_segment_size=args.min_segment_size)
     if args.pseudonymize:

@@ -4,7 +4,7 @@ The embedding model's speed is measured on this machine: by the first, small blo
 texts (`Embedder.chars_per_s`, a few seconds in), or by the last embedding in this process. Every
 other stage is scaled by the same measurement: a machine (or a busy one) that embeds half as fast
 also clusters and draws the map about half as fast. The per-stage costs below were measured on
-Online Retail; docs/benchmarks.md has estimate-versus-actual figures for Online Retail and MovieLens.
+Online Retail; docs/design-notes.md has estimate-versus-actual figures for Online Retail and MovieLens.
 """
 
 from __future__ import annotations
@@ -16,17 +16,19 @@ from typing import Any
 from core.embed.embedding import PER_TEXT_CHARS
 
 # Reference machine speed (characters of text embedded per second) at which the constants below
-# were measured; a measured speed s gives every non-embedding stage a factor REFERENCE / s.
+# hold; a measured speed s gives every non-embedding stage a factor REFERENCE / s. The constants are
+# the geometric mean of two cold Online Retail runs on this shared 2-core machine under different
+# loads (load average about 4 and about 15), each scaled to the reference speed.
 REFERENCE_CHARS_PER_S = 1_000.0
-PROFILE_S_PER_EVENT = 1.3e-6
-ADVISOR_S_PER_USER = 5.5e-4  # K advisor: k-means for each K in 2..12 on at most ADVISOR_USERS
+PROFILE_S_PER_EVENT = 7.0e-7
+ADVISOR_S_PER_USER = 3.7e-4  # K advisor: k-means for each K in 2..12 on at most ADVISOR_USERS
 ADVISOR_USERS = 10_000
-SEGMENT_S_PER_USER = 3.9e-4
-MAP_S_PER_USER = 2.3e-3  # UMAP with compiled kernels, on at most MAP_USERS (the rest are transformed)
+SEGMENT_S_PER_USER = 2.3e-4
+MAP_S_PER_USER = 1.5e-3  # UMAP with compiled kernels, on at most MAP_USERS (the rest are transformed)
 MAP_USERS = 20_000
-MAP_COMPILE_S = 56.0  # numba compiles UMAP's kernels once per machine (then they load from disk)
-INSIGHTS_S_PER_EVENT = 5.0e-5
-INSIGHTS_S_FIXED = 3.0
+MAP_COMPILE_S = 20.0  # numba compiles UMAP's kernels once per machine (then they load from disk)
+INSIGHTS_S_PER_EVENT = 1.5e-5
+INSIGHTS_S_FIXED = 2.0
 KEYWORD_CHARS = 30 * 8 * (12 + PER_TEXT_CHARS)  # keyword candidates embedded: 30 terms x ~8 segments
 
 
@@ -111,6 +113,7 @@ class Countdown:
         self.starts = starts
         self.replan = replan  # () -> RunEstimate | None: a plan from the latest measured speed
         self.first_total: float | None = None  # the whole-run estimate once speed was first measured
+        self.first_speed: float | None = None  # that first measured speed (characters per second)
         self._stage, self._stage_since = "", 0.0
 
     def remaining(self, fraction: float, now: float) -> float:
@@ -119,7 +122,7 @@ class Countdown:
             if fresh is not None:
                 self.plan = fresh
                 if self.first_total is None:
-                    self.first_total = fresh.total
+                    self.first_total, self.first_speed = fresh.total, fresh.chars_per_s
         names = [name for name, _ in self.starts]
         current = next((i for i in range(len(self.starts) - 1, -1, -1) if fraction >= self.starts[i][1]), 0)
         name, start = self.starts[current]
