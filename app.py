@@ -15,10 +15,11 @@ if str(ROOT) not in sys.path:  # `streamlit run` from another directory still fi
 
 import streamlit as st  # noqa: E402
 
+from core.export import numbers  # noqa: E402
 from ui import state  # noqa: E402
 from ui.cached import start_map_warm_up  # noqa: E402
-from ui.i18n import LANGUAGES, t  # noqa: E402
-from ui.widgets import compact_number, escape_md  # noqa: E402
+from ui.i18n import LANGUAGES, lang, t  # noqa: E402
+from ui.widgets import escape_md  # noqa: E402
 
 st.set_page_config(page_title="Interest Lens", page_icon="🔎", layout="wide")
 state.init_state()
@@ -50,8 +51,10 @@ def sidebar_status() -> None:
             name = t("sidebar.sample") if state.get(state.DATASET_LABEL) == "sample" else report.source_name
             st.caption(escape_md(name, max_len=60))
             c1, c2 = st.columns(2)
-            c1.metric(t("metric.rows"), compact_number(report.rows_kept))
-            c2.metric(t("metric.users"), compact_number(int(dataset.events["user_id"].nunique())))
+            c1.metric(t("metric.rows"), numbers.count(report.rows_kept, lang(), compact=True))
+            c2.metric(
+                t("metric.users"), numbers.count(dataset.events["user_id"].nunique(), lang(), compact=True)
+            )
         analysis = state.get(state.ANALYSIS)
         st.subheader(t("sidebar.run"))
         if analysis is None:

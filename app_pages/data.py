@@ -12,6 +12,7 @@ from core.errors import InterestLensError
 from ui import cached, state
 from ui.charts import PALETTE, bars
 from ui.i18n import t
+from ui.project import open_project_section
 from ui.widgets import escape_md, file_name, log_unexpected, safe_csv, select, show_error, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -242,7 +243,8 @@ def render() -> None:
     upload_section()
     error_section()
     if state.get(state.DATASET) is None:
-        st.info(t("empty.no_dataset"), icon="📂")
+        st.info(t("data.empty"), icon="📂")
+        open_project_section()
         return
     report_section()
     preview_section()
@@ -250,6 +252,7 @@ def render() -> None:
     if source.get("events") is not None:
         options_section(source)
     st.page_link("app_pages/segments.py", label=t("data.next"), icon="➡️")
+    open_project_section()
 
 
 render()

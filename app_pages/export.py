@@ -46,12 +46,21 @@ def render() -> None:
                                                   scrub_pii=scrub, key=state.get(state.PSEUDONYM_KEY)))  # fmt: skip
     if privacy is None:
         return
+    r1, r2 = st.columns(2)
+    with_recs = r1.toggle(t("exp.with_recs"), value=False, help=t("exp.with_recs_help"), key="exp_recs")
+    n_recs = int(r2.number_input(t("exp.n_recs"), min_value=1, max_value=20, value=5, key="exp_n_recs",
+                                 disabled=not with_recs))  # fmt: skip
+    recommendations = None
+    if with_recs:
+        with st.spinner(t("exp.recs_running")):
+            recommendations = run_safely(lambda: cached.member_recommendations(analysis, n_recs))
     run_key = f"{state.get(state.DATASET_KEY)}:{cached.config_key(analysis.config)}:{analysis.segmentation.k}"
     stored = state.get(state.EVALUATION).get(run_key)
     evaluation = stored.to_json() if stored is not None and hasattr(stored, "to_json") else None
     st.subheader(t("exp.files_title"))
     with st.spinner(t("exp.preparing")):
-        files = run_safely(lambda: cached.export_files(renamed(analysis), privacy, evaluation=evaluation))
+        files = run_safely(lambda: cached.export_files(renamed(analysis), privacy, evaluation=evaluation,
+                                                        recommendations=recommendations, top_n=n_recs))  # fmt: skip
     if files is None:
         return
     cols = st.columns(len(KINDS))

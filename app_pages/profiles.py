@@ -7,12 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from core.explain.insights import compare_segments
+from core.export import numbers
+from core.export.labels import sentiment_basis, sentiment_heading
+from core.export.labels import source_of as sentiment_source
 from ui import cached, state
 from ui.charts import ADHOC_COLOR, bars, color, sentiment_figure
-from ui.i18n import t
+from ui.i18n import lang, t
 from ui.widgets import (
     escape_md,
     item_texts,
+    natural_order,
     require_analysis,
     run_safely,
     segment_label,
@@ -50,23 +54,20 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
         key = f"name_{analysis.run_id}_{segment_id}"
         st.text_input(t("prof.name"), value=segment_label(analysis, segment_id), key=key, max_chars=80,
                       on_change=_rename, args=(analysis.run_id, segment_id, key))  # fmt: skip
-    cols = st.columns(6)
-    cols[0].metric(t("metric.users"), f"{profile.size:,}")
-    cols[1].metric(t("metric.share"), f"{profile.share:.1%}")
-    cols[2].metric(
-        t("metric.mean_rating"), f"{profile.mean_rating:.2f}" if profile.mean_rating is not None else "—"
-    )
+    language = lang()
     sentiment = profile.sentiment or {}
-    mean_score = sentiment.get("mean_score")
-    cols[3].metric(t("metric.sentiment"), f"{mean_score:+.2f}" if mean_score is not None else "—",
-                   help=t("metric.sentiment_help"))  # fmt: skip
-    cols[4].metric(t("metric.stability"), f"{profile.stability:.2f}" if profile.stability is not None else "—",
+    measured = sentiment_source(profile) != "none"
+    cols = st.columns(5)
+    cols[0].metric(t("metric.users"), numbers.count(profile.size, language, compact=True),
+                   help=numbers.count(profile.size, language))  # fmt: skip
+    cols[1].metric(t("metric.share"), numbers.share(profile.share, language))
+    cols[2].metric(t("metric.mean_rating"), numbers.decimal(profile.mean_rating, language))
+    cols[3].metric(t("metric.sentiment"),
+                   numbers.decimal(sentiment.get("mean_score"), language, signed=True) if measured else "—",
+                   help=f"{t('metric.sentiment_help')} {sentiment_basis(profile, language)}")  # fmt: skip
+    cols[4].metric(t("metric.stability"), numbers.decimal(profile.stability, language),
                    help=t("metric.stability_help"))  # fmt: skip
-    revenue = profile.revenue or {}
-    cols[5].metric(
-        t("metric.revenue_per_user"),
-        _money(revenue["revenue_per_user"]) if "revenue_per_user" in revenue else "—",
-    )
+    revenue_cards(profile.revenue, language)
 
     left, right = st.columns(2)
     with left:
@@ -78,20 +79,10 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
         else:
             st.caption(t("prof.no_keywords"))
     with right:
-        st.markdown(f"**{t('prof.sentiment')}**")
-        if sentiment.get("n_texts"):
+        st.markdown(f"**{escape_md(sentiment_heading(profile, language))}**")
+        if measured:
             st.plotly_chart(sentiment_figure(sentiment), key=f"sent_{segment_id}")
-            st.caption(t("prof.sentiment_n", n=f"{int(sentiment['n_texts']):,}"))
-        else:
-            st.caption(t("prof.no_sentiment"))
-        if revenue:
-            st.markdown(f"**{t('prof.revenue')}**")
-            rc = st.columns(min(len(revenue), 4))
-            for col, (name, value) in zip(rc, list(revenue.items())[:4], strict=False):
-                col.metric(
-                    t(f"revenue.{name}") if f"revenue.{name}" in _REVENUE_KEYS else escape_md(name),
-                    _money(value),
-                )
+        st.caption(escape_md(sentiment_basis(profile, language), max_len=400))
 
     st.markdown(f"**{t('prof.top_items')}**")
     if profile.top_items:
@@ -120,21 +111,25 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
     if len(reps):
         table(member_frame(analysis, reps))
     st.markdown(f"**{t('prof.members')}**")
-    shown = rows[:MEMBER_ROWS]
+    shown = rows[natural_order(analysis.profiles.user_ids[rows])][:MEMBER_ROWS]  # ids 15 before 149
     table(member_frame(analysis, shown), height=320)
     if len(rows) > MEMBER_ROWS:
         st.caption(t("prof.members_cut", shown=f"{MEMBER_ROWS:,}", total=f"{len(rows):,}"))
 
 
-_REVENUE_KEYS = {"revenue.revenue", "revenue.orders", "revenue.revenue_per_user", "revenue.avg_order_value"}
+REVENUE_FIELDS = ("revenue", "orders", "revenue_per_user", "avg_order_value")
 
 
-def _money(value: float) -> str:
-    """Compact so a metric never truncates: 27,234 -> 27.2k."""
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
-        if abs(value) >= limit:
-            return f"{value / limit:,.1f}{suffix}"
-    return f"{value:,.2f}"
+def revenue_cards(revenue: dict[str, float] | None, language: str) -> None:
+    """Revenue, orders, revenue per user and average order value, one full-width row so no value is
+    cut off: compact on the card (431.7k / 43.2万), the exact figure (as in the Excel export) on hover."""
+    if not revenue:
+        return
+    fields = [f for f in REVENUE_FIELDS if f in revenue]
+    for col, field in zip(st.columns(len(fields)), fields, strict=True):
+        value = revenue[field]
+        fmt = numbers.count if field == "orders" else numbers.money
+        col.metric(t(f"revenue.{field}"), fmt(value, language, compact=True), help=fmt(value, language))
 
 
 def compare_view(analysis, options: dict[int, str]) -> None:
@@ -149,13 +144,15 @@ def compare_view(analysis, options: dict[int, str]) -> None:
     if a == b:
         st.caption(t("prof.compare_same"))
         return
+    language = lang()
     by_id = {s.segment_id: s for s in analysis.segments}
     sa, sb = by_id[a], by_id[b]
     rows = {
-        t("metric.users"): (f"{sa.size:,}", f"{sb.size:,}"),
-        t("metric.share"): (f"{sa.share:.1%}", f"{sb.share:.1%}"),
-        t("metric.mean_rating"): tuple(f"{s.mean_rating:.2f}" if s.mean_rating is not None else "—" for s in (sa, sb)),
-        t("metric.sentiment"): tuple(f"{s.sentiment.get('mean_score', 0):+.2f}" for s in (sa, sb)),
+        t("metric.users"): tuple(numbers.count(s.size, language) for s in (sa, sb)),
+        t("metric.share"): tuple(numbers.share(s.share, language) for s in (sa, sb)),
+        t("metric.mean_rating"): tuple(numbers.decimal(s.mean_rating, language) for s in (sa, sb)),
+        t("metric.sentiment"): tuple(numbers.decimal(s.sentiment.get("mean_score"), language, signed=True)
+                                     for s in (sa, sb)),
         t("col.keywords"): tuple(", ".join(k for k, _ in s.keywords[:6]) for s in (sa, sb)),
         t("prof.top_items"): tuple(" · ".join(str(i.get("text", i.get("item_id")))[:40] for i in s.top_items[:3]) for s in (sa, sb)),
     }  # fmt: skip
@@ -175,11 +172,10 @@ def compare_view(analysis, options: dict[int, str]) -> None:
         "z (b)": [round(z, 2) for _, z in (diff.terms_b + pad)[:terms]],
     }))  # fmt: skip
     cols = st.columns(3)
-    cols[0].metric(t("prof.sentiment_delta"), f"{diff.sentiment_delta:+.2f}")
-    cols[1].metric(
-        t("prof.rating_delta"), f"{diff.rating_delta:+.2f}" if diff.rating_delta is not None else "—"
-    )
-    cols[2].metric(t("prof.item_overlap"), f"{diff.item_jaccard:.0%}", help=t("prof.item_overlap_help"))
+    cols[0].metric(t("prof.sentiment_delta"), numbers.decimal(diff.sentiment_delta, language, signed=True))
+    cols[1].metric(t("prof.rating_delta"), numbers.decimal(diff.rating_delta, language, signed=True))
+    cols[2].metric(t("prof.item_overlap"), numbers.share(diff.item_jaccard, language, digits=0),
+                   help=t("prof.item_overlap_help"))  # fmt: skip
 
 
 def render() -> None:

@@ -73,11 +73,20 @@ def recommendations_view(analysis) -> None:
             st.caption(t("rec.cold"))
         table(frame[["rank", "item_id", "text", "score", "reason"]].round({"score": 4}))
     else:
-        pooled = (frame.groupby("item_id").agg(members=("user_id", "nunique"), best_rank=("rank", "min"))
+        pooled = (frame.groupby("item_id").agg(members=("user_id", "nunique"), best_rank=("rank", "min"),
+                                                reason=("reason", _most_common))
                   .sort_values(["members", "best_rank"], ascending=[False, True]).head(int(top_n)).reset_index())  # fmt: skip
         pooled["text"] = pooled["item_id"].map(lambda i: texts.get(i, ""))
         st.caption(t("rec.segment_note", n=len(targets)))
-        table(pooled[["item_id", "text", "members", "best_rank"]])
+        table(pooled[["item_id", "text", "members", "best_rank", "reason"]],
+              column_config={"reason": st.column_config.TextColumn(width="large")})  # fmt: skip
+
+
+def _most_common(reasons: pd.Series) -> str:
+    """The reason most members got for an item (the segment's reason for recommending it)."""
+    values = reasons.dropna().astype(str)
+    values = values[values != ""]
+    return str(values.mode().iat[0]) if len(values) else ""
 
 
 def method_label(name: str) -> str:

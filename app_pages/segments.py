@@ -9,12 +9,12 @@ import streamlit as st
 
 from core.config import DEFAULT_EVENT_WEIGHTS, AnalysisConfig
 from core.errors import InterestLensError
+from core.export import numbers
 from ui import cached, state
 from ui.charts import MAP_MAX_POINTS, bars, color, display_rows, esc, k_advice_figure, map_figure
 from ui.i18n import lang, t
 from ui.widgets import (
     escape_md,
-    estimate_seconds,
     item_texts,
     log_unexpected,
     segment_label,
@@ -88,16 +88,27 @@ def run(config: AnalysisConfig) -> None:
     """Run (or reuse) the analysis with progress per stage; a failure keeps the previous result."""
     dataset = state.get(state.DATASET)
     previous = state.get(state.ANALYSIS)
+    reused = cached.is_prepared(state.get(state.DATASET_KEY), config)
+    embedder = cached.embedder_for(config)
+    countdown = cached.run_countdown(dataset, embedder, config, prepared=reused)
     started = time.perf_counter()
     with st.status(t("seg.running"), expanded=True) as status:
         bar = st.progress(0.0, text=t("seg.starting"))
 
         def progress(fraction: float, message: str) -> None:
-            bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+            fraction = min(max(float(fraction), 0.0), 1.0)
+            now = time.perf_counter()
+            left = countdown.remaining(fraction, now) if countdown is not None else None
+            text = message
+            if left is not None and countdown is not None and countdown.first_total is not None:
+                text = t(
+                    "seg.progress_eta", message=message, elapsed=f"{now - started:,.0f}", left=f"{left:,.0f}"
+                )
+            bar.progress(fraction, text=escape_md(text, max_len=300))
 
         try:
             analysis = cached.analyse(dataset, state.get(state.DATASET_KEY), config, progress=progress,
-                                      previous=previous)  # fmt: skip
+                                      previous=previous, embedder=embedder)  # fmt: skip
         except InterestLensError as error:
             status.update(label=t("seg.failed"), state="error", expanded=True)
             show_error(error)
@@ -109,8 +120,15 @@ def run(config: AnalysisConfig) -> None:
             show_error(error)
             _kept(previous)
             return
-        status.update(label=t("seg.done", seconds=f"{time.perf_counter() - started:.1f}"), state="complete",
-                      expanded=False)  # fmt: skip
+        took = time.perf_counter() - started
+        estimated = countdown.first_total if countdown is not None else None
+        key = "seg.done_reused" if reused else "seg.done"
+        label = t(key, seconds=f"{took:,.1f}")
+        if estimated is not None and not reused:
+            label += t("seg.done_estimate", estimate=f"{estimated:,.0f}")
+        status.update(label=label, state="complete", expanded=False)
+    state.put(state.LAST_ACTION, {"run_id": analysis.run_id, "seconds": round(took, 1), "reused": reused,
+                                  "estimated": estimated})  # fmt: skip
     if previous is not None and previous.dataset is analysis.dataset and previous.run_id != analysis.run_id:
         names = state.get(state.SEGMENT_NAMES).get(previous.run_id, {})
         for segment_id, name in names.items():  # ids were matched to the previous run by core
@@ -126,13 +144,19 @@ def _kept(previous: object) -> None:
 
 
 def estimate_note(config: AnalysisConfig) -> None:
+    """Before a run: what it will cost on this machine, from the speed measured here (or a note that
+    the estimate appears once the first texts are embedded)."""
     dataset = state.get(state.DATASET)
-    n_texts, n_users = len(dataset.items), int(dataset.events["user_id"].nunique())
     if cached.is_prepared(state.get(state.DATASET_KEY), config):
         st.caption(t("seg.warm_note"))
-    elif n_texts > 2000 or n_users > 5000:
-        st.caption(t("seg.estimate", seconds=f"{estimate_seconds(n_texts, n_users, config.model):.0f}",
-                     texts=f"{n_texts:,}", users=f"{n_users:,}"))  # fmt: skip
+        return
+    plan = cached.run_plan(dataset, state.get(state.DATASET_KEY), config)
+    n_users = f"{int(dataset.events['user_id'].nunique()):,}"
+    if plan is None:
+        st.caption(t("seg.estimate_pending", texts=f"{len(dataset.items):,}", users=n_users))
+    else:
+        st.caption(t("seg.estimate", seconds=f"{plan.total:,.0f}", texts=f"{plan.texts_to_embed:,}",
+                     users=n_users, speed=f"{plan.chars_per_s:,.0f}"))  # fmt: skip
 
 
 def summary(analysis) -> None:
@@ -148,7 +172,14 @@ def summary(analysis) -> None:
     else:
         cols[4].metric(t("metric.davies_bouldin"), f"{quality.get('davies_bouldin', float('nan')):.2f}",
                        help=t("metric.davies_bouldin_help"))  # fmt: skip
-    cols[5].metric(t("metric.run_time"), f"{sum(analysis.timings.values()):.1f} s")
+    total = sum(v for k, v in analysis.timings.items() if k != "export")
+    last = state.get(state.LAST_ACTION) or {}
+    if last.get("run_id") == analysis.run_id:
+        help_key = "metric.last_run_reused_help" if last.get("reused") else "metric.last_run_help"
+        cols[5].metric(t("metric.last_run"), f"{last['seconds']:,.1f} s",
+                       help=t(help_key, seconds=f"{last['seconds']:,.1f}", total=f"{total:,.1f}"))  # fmt: skip
+    else:
+        cols[5].metric(t("metric.run_time"), f"{total:,.1f} s", help=t("metric.run_time_help"))
     for warning in analysis.warnings:
         st.warning(escape_md(warning, max_len=400))
     if analysis.profiles.skipped_users:
@@ -203,7 +234,7 @@ def map_view(analysis) -> None:
     chosen = set(adhoc["user_ids"]) if adhoc and adhoc.get("run_id") == analysis.run_id else None
     three_d = dims == "3D" and has_3d
     fig = map_figure(analysis, names=names, rows=rows, color_by=colour_by, three_d=three_d, hover_items=hover,
-                     adhoc=chosen)  # fmt: skip
+                     adhoc=chosen, value_title=shown[colour_by])  # fmt: skip
     if three_d:
         st.plotly_chart(fig, key="map_3d")
         event = None
@@ -230,17 +261,19 @@ def sizes(analysis) -> None:
     st.subheader(t("seg.sizes_title"))
     ids = [s.segment_id for s in analysis.segments]
     labels = [f"#{i} {segment_label(analysis, i)}" for i in ids]
-    left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(bars(labels, [float(s.size) for s in analysis.segments], colors=[color(i) for i in ids],
-                             value_format=",.0f", height=80 + 32 * len(ids)), key="sizes_chart")  # fmt: skip
-    with right:
-        table(pd.DataFrame({
-            t("col.segment"): labels,
-            t("col.users"): [s.size for s in analysis.segments],
-            t("col.share"): [f"{s.share:.1%}" for s in analysis.segments],
-            t("col.keywords"): [", ".join(k for k, _ in s.keywords[:5]) for s in analysis.segments],
-        }))  # fmt: skip
+    st.plotly_chart(bars(labels, [float(s.size) for s in analysis.segments], colors=[color(i) for i in ids],
+                         value_format=",.0f", height=80 + 32 * len(ids)), key="sizes_chart")  # fmt: skip
+    language = lang()
+    # Full width, keywords in a wide column: in a side column they were cut off.
+    table(pd.DataFrame({
+        t("col.segment"): labels,
+        t("col.users"): [s.size for s in analysis.segments],
+        t("col.share"): [numbers.share(s.share, language) for s in analysis.segments],
+        t("col.keywords"): [", ".join(k for k, _ in s.keywords[:6]) for s in analysis.segments],
+    }), column_config={t("col.keywords"): st.column_config.TextColumn(width=720),
+                       t("col.segment"): st.column_config.TextColumn(width=260),
+                       t("col.users"): st.column_config.NumberColumn(width=70),
+                       t("col.share"): st.column_config.TextColumn(width=70)})  # fmt: skip
 
 
 def render() -> None:

@@ -9,20 +9,28 @@ from pathlib import Path
 
 from core.errors import ConfigError
 
+MAX_RECOMMENDATIONS = 50  # per user, in members.csv and the Excel Recommendations sheet
+
 
 class ConsoleProgress:
     """A one-line progress bar on stderr for the core `progress(fraction, message)` callback."""
 
-    def __init__(self, stream=None, width: int = 28) -> None:
+    def __init__(self, stream=None, width: int = 28, countdown=None) -> None:
         self.stream = stream or sys.stderr
         self.width = width
         self.start = time.perf_counter()
         self.last = ""
+        self.countdown = countdown  # core.estimate.Countdown: adds "about N s left" once speed is measured
 
     def __call__(self, fraction: float, message: str) -> None:
         fraction = min(max(fraction, 0.0), 1.0)
         filled = int(self.width * fraction)
-        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} {time.perf_counter() - self.start:5.1f}s {message}"
+        now = time.perf_counter()
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} {now - self.start:5.1f}s {message}"
+        if self.countdown is not None:
+            left = self.countdown.remaining(fraction, now)
+            if self.countdown.first_total is not None:
+                line += f" (run: about {left:,.0f} s left)"
         if line == self.last:
             return
         self.last = line
@@ -101,6 +109,14 @@ def add_analyze(subparsers) -> None:
     parser.add_argument(
         "--min-segment-size", type=int, default=10, help="smaller segments become 'Other' in exports"
     )
+    parser.add_argument(
+        "--recommendations",
+        type=int,
+        default=5,
+        metavar="N",
+        help="top-N recommended items per user in members.csv and the Excel Recommendations sheet "
+        "(default 5; 0 = none)",
+    )
 
 
 def _load(args: argparse.Namespace, *, label_column: str | None = None):
@@ -131,13 +147,19 @@ def _config(args: argparse.Namespace, **extra):
 
 
 def run_analyze(args: argparse.Namespace) -> int:
+    from core.embed.embedding import make_embedder
+    from core.estimate import REFERENCE_CHARS_PER_S, Countdown, estimate_run, run_work, speed_of, stage_starts
     from core.export.outputs import write_core_outputs
     from core.export.privacy import PrivacySettings
     from core.export.writer import write_all
-    from core.pipeline import run_analysis
+    from core.pipeline import PIPELINE_PREPARE_SHARE, run_analysis
     from core.recommend.members import recommend_for_members
 
-    progress = ConsoleProgress()
+    if not 0 <= args.recommendations <= MAX_RECOMMENDATIONS:
+        raise ConfigError(
+            f"--recommendations must be between 0 and {MAX_RECOMMENDATIONS}.",
+            f"--recommendations 必须在 0 到 {MAX_RECOMMENDATIONS} 之间。",
+        )
     dataset = _load(args, label_column=args.label_column)
     config = _config(
         args,
@@ -150,13 +172,29 @@ def run_analyze(args: argparse.Namespace) -> int:
         min_segment_size=args.min_segment_size,
         pseudonymize=args.pseudonymize,
     )
-    analysis = run_analysis(dataset, config, progress=progress)
+    model = make_embedder(config.model, device=config.device, backend=config.backend)
+    work = run_work(dataset, model, auto_k=config.k is None)
+    countdown = Countdown(
+        estimate_run(work, REFERENCE_CHARS_PER_S),
+        stage_starts(PIPELINE_PREPARE_SHARE),
+        replan=lambda: estimate_run(work, speed) if (speed := speed_of(model)) else None,
+    )
+    progress = ConsoleProgress(countdown=countdown)
+    started = time.perf_counter()
+    analysis = run_analysis(dataset, config, progress=progress, embedder=model)
+    took = time.perf_counter() - started
+    if countdown.first_total is not None:
+        print(f"run time: {took:,.1f} s; estimated {countdown.first_total:,.1f} s when this machine's speed "
+              f"was first measured ({countdown.first_speed or 0:,.0f} characters/s)", file=sys.stderr)  # fmt: skip
     started = time.perf_counter()
     privacy = PrivacySettings(pseudonymize=args.pseudonymize, min_segment_size=args.min_segment_size)
     if args.pseudonymize:
         privacy, _ = privacy.resolved()  # one key for every file of this run
-    recommendations = recommend_for_members(analysis, n=5)
-    written = write_all(analysis, args.out, privacy=privacy, recommendations=recommendations)
+    n_recs = args.recommendations
+    recommendations = recommend_for_members(analysis, n=n_recs) if n_recs else None
+    written = write_all(
+        analysis, args.out, privacy=privacy, recommendations=recommendations, top_n=n_recs or 1
+    )
     analysis.timings["export"] = round(time.perf_counter() - started, 3)
     written.update(write_core_outputs(analysis, args.out, privacy=privacy))
     progress.done()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from core.embed.embedding import Embedder
     from core.segment.types import KAdvice
 
+PIPELINE_PREPARE_SHARE = 0.6  # run_analysis: embed_and_profile reports over [0, 0.6] of its progress
 QUALITY_SAMPLE = 5000  # users sampled for the silhouette of the chosen segmentation
 
 
@@ -269,5 +270,9 @@ def run_analysis(
 
     report = progress or no_progress
     model = embedder or make_embedder(config.model, device=config.device, backend=config.backend)
-    prepared = embed_and_profile(dataset, config, progress=scaled(report, 0.0, 0.6), embedder=model)
-    return segment_and_describe(prepared, config, progress=scaled(report, 0.6, 1.0), embedder=model)
+    prepared = embed_and_profile(
+        dataset, config, progress=scaled(report, 0.0, PIPELINE_PREPARE_SHARE), embedder=model
+    )
+    return segment_and_describe(
+        prepared, config, progress=scaled(report, PIPELINE_PREPARE_SHARE, 1.0), embedder=model
+    )

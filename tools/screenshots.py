@@ -19,6 +19,8 @@ from tools.live_app import CHROMIUM, CHROMIUM_ARGS, free_port, nav, start_server
 OUT = ROOT / "docs" / "screenshots"
 PAGES = [("Segments", "02-segments"), ("Profiles", "03-profiles"), ("Recommendations", "04-recommendations"),
          ("Export", "05-export")]  # fmt: skip
+# The map coloured by an attribute (distinct hues per value) and by a number (a titled colour bar).
+COLOURINGS = [("country", "02b-map-by-country"), ("confidence", "02c-map-by-confidence")]
 
 
 def settle(page) -> None:
@@ -53,6 +55,14 @@ def main() -> int:
                 nav(page, link).click()
                 settle(page)
                 page.screenshot(path=OUT / f"{name}.png")
+                print(f"wrote {OUT / name}.png")
+            nav(page, "Segments").click()
+            settle(page)
+            for colour, name in COLOURINGS:
+                page.locator('[data-testid="stSelectbox"]', has_text="Colour by").click()
+                page.get_by_role("option", name=colour, exact=True).click()
+                settle(page)
+                page.locator(".js-plotly-plot").first.screenshot(path=OUT / f"{name}.png")
                 print(f"wrote {OUT / name}.png")
             browser.close()
     finally:

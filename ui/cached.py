@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # Config fields that change embeddings/profiles (core.pipeline.embed_and_profile); everything else
 # (method, K, seed, projection, naming, privacy, ...) only changes the cheap second stage.
 PREPARE_FIELDS = ("model", "device", "backend", "event_weights", "half_life_days", "use_ratings")
+PREPARE_SHARE = 0.75  # of a run's progress bar: embeddings and profiles (the rest: segments, map, insights)
 
 
 # --- models ---------------------------------------------------------------------------------
@@ -123,6 +124,7 @@ def analyse(
     *,
     progress: Progress | None = None,
     previous: Analysis | None = None,
+    embedder: Any = None,
 ) -> Analysis:
     """The full analysis; embeddings/profiles are reused when only K, method, seed etc. changed.
 
@@ -131,13 +133,13 @@ def analyse(
     from core.pipeline import embed_and_profile, segment_and_describe
 
     def _run() -> Analysis:
-        embedder = embedder_for(config)
+        model = embedder if embedder is not None else embedder_for(config)
         prep_key = f"{dataset_key}:{config_key(config, PREPARE_FIELDS)}"
         prepared = memo(
             "prepared",
             prep_key,
             lambda: embed_and_profile(
-                dataset, config, progress=scaled(progress, 0.0, 0.75), embedder=embedder
+                dataset, config, progress=scaled(progress, 0.0, PREPARE_SHARE), embedder=model
             ),
         )
         same_data = previous is not None and previous.dataset is dataset
@@ -146,12 +148,42 @@ def analyse(
         return segment_and_describe(
             prepared,
             config,
-            progress=scaled(progress, 0.75, 1.0),
-            embedder=None if tfidf else embedder,
+            progress=scaled(progress, PREPARE_SHARE, 1.0),
+            embedder=None if tfidf else model,
             previous=previous if same_data else None,
         )
 
     return memo("analysis", f"{dataset_key}:{config_key(config)}", _run)
+
+
+def run_plan(dataset: Dataset, dataset_key: str, config: AnalysisConfig) -> Any:
+    """core.estimate's plan for a first run, from the speed measured on this machine by the shared
+    embedder (its last embedding), or None while nothing has been measured. The model is not loaded
+    for this: a cold server says the estimate comes with the first texts embedded."""
+    from core.estimate import estimate_run, run_work, speed_of
+
+    if (config.model or "").lower() == "tfidf":
+        return None
+    embedder = embedder_for(config)
+    speed = speed_of(embedder)
+    if not speed:
+        return None
+    key = f"{dataset_key}:{config_key(config, PREPARE_FIELDS)}:{config.k is None}"  # a cache lookup per text
+    work = memo("run_work", key, lambda: run_work(dataset, embedder, auto_k=config.k is None))
+    return estimate_run(work, speed)
+
+
+def run_countdown(dataset: Dataset, embedder: Any, config: AnalysisConfig, *, prepared: bool) -> Any:
+    """A core.estimate.Countdown for a run about to start; it re-plans whenever the embedder measures
+    its speed (after the first small block of texts), so the time left tightens as the run goes."""
+    from core.estimate import REFERENCE_CHARS_PER_S, Countdown, estimate_run, run_work, speed_of, stage_starts
+
+    work = run_work(dataset, embedder, auto_k=config.k is None, prepared=prepared)
+    return Countdown(
+        estimate_run(work, speed_of(embedder) or REFERENCE_CHARS_PER_S),
+        stage_starts(PREPARE_SHARE),
+        replan=lambda: estimate_run(work, speed) if (speed := speed_of(embedder)) else None,
+    )
 
 
 def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | None = None) -> Any:
@@ -276,8 +308,20 @@ def recommender(analysis: Analysis, name: str) -> Any:
     return memo("recommend", f"{analysis.run_id}:{name}", _fit)
 
 
+def member_recommendations(analysis: Analysis, n: int) -> dict[str, list[str]]:
+    """core.recommend.members.recommend_for_members (top-n item texts per user), memoised per run."""
+    from core.recommend.members import recommend_for_members
+
+    return memo("member_recs", f"{analysis.run_id}:{n}", lambda: recommend_for_members(analysis, n=n))
+
+
 def export_files(
-    analysis: Analysis, privacy: Any, *, evaluation: Any = None, recommendations: Any = None
+    analysis: Analysis,
+    privacy: Any,
+    *,
+    evaluation: Any = None,
+    recommendations: Any = None,
+    top_n: int = 5,
 ) -> dict[str, bytes]:
     """members CSV, Excel, HTML report and bundle bytes for a (renamed) analysis + privacy settings."""
     from core.export.bundle import bundle_bytes
@@ -286,7 +330,9 @@ def export_files(
     from core.export.writer import build_view
 
     def _build() -> dict[str, bytes]:
-        view = build_view(analysis, privacy=privacy, evaluation=evaluation, recommendations=recommendations)
+        view = build_view(
+            analysis, privacy=privacy, evaluation=evaluation, recommendations=recommendations, top_n=top_n
+        )
         return {
             "members": members_csv_bytes(view),
             "excel": excel_bytes(view),
@@ -295,5 +341,47 @@ def export_files(
         }
 
     names = json.dumps([s.name for s in analysis.segments], ensure_ascii=False)
-    key = f"{analysis.run_id}:{sha256((repr(privacy) + str(privacy.key) + names + str(recommendations is not None)).encode())}"
+    key = f"{analysis.run_id}:{sha256((repr(privacy) + str(privacy.key) + names + str(recommendations is not None) + str(top_n)).encode())}"
     return memo("export", key, _build)
+
+
+# --- saved projects (bundles) ---------------------------------------------------------------
+def open_bundle(raw: bytes) -> Any:
+    """core.export.bundle.load_bundle on uploaded bytes, memoised per upload (the same object comes back)."""
+    from core.export.bundle import load_bundle
+
+    return memo("bundle", sha256(raw), lambda: load_bundle(raw))
+
+
+def _assignment_key(bundle: Any, events: bytes, items: bytes | None) -> str:
+    return f"{bundle.run_id}:{sha256(events)}:{sha256(items) if items else ''}"
+
+
+def peek_assignment(bundle: Any, events: bytes, items: bytes | None) -> Any:
+    """The assignment already computed for these files in this session, or None."""
+    key = _assignment_key(bundle, events, items)
+    return memo("bundle_assign", key, lambda: None) if has("bundle_assign", key) else None
+
+
+def assign_to_bundle(
+    bundle: Any,
+    events: bytes,
+    filename: str,
+    *,
+    items: bytes | None = None,
+    items_filename: str | None = None,
+) -> Any:
+    """core.export.assign.assign_new_users for an uploaded events file (and items table), with the
+    bundle's model (shared, so it is loaded once), memoised per bundle + upload."""
+    from core.export.assign import assign_new_users
+
+    def _assign() -> Any:
+        _, dataset = load(events, filename, items=items, items_filename=items_filename)
+        config = bundle.config
+        if bundle.model_id.lower().startswith("tfidf"):  # core explains why that cannot be done
+            return assign_new_users(bundle, dataset)
+        # The model the bundle was made with (None = the default model, shared with the analyses).
+        embedder = shared_embedder(config.model, config.device, config.backend)
+        return assign_new_users(bundle, dataset, embedder=embedder)
+
+    return memo("bundle_assign", _assignment_key(bundle, events, items), _assign)

@@ -23,6 +23,13 @@ PALETTE = (
     "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948", "#FF9DA7", "#9C755F", "#BAB0AC",
     "#1B9E77", "#7570B3", "#E7298A", "#66A61E",
 )  # fmt: skip
+# Kelly's 22 colours of maximum contrast (without white, black and grey; grey is "other"): the
+# values of an attribute (countries, ...) get hues that cannot be confused with one another.
+ATTRIBUTE_PALETTE = (
+    "#F3C300", "#875692", "#F38400", "#A1CAF1", "#BE0032", "#C2B280", "#008856", "#E68FAC",
+    "#0067A5", "#F99379", "#604E97", "#882D17", "#8DB600", "#654522", "#E25822", "#2B3D26",
+)  # fmt: skip
+OTHER_COLOR = "#BAB0AC"
 ADHOC_COLOR = "#111827"
 MAP_MAX_POINTS = 20_000  # the browser stays responsive; the page says when the map is sampled
 
@@ -43,8 +50,11 @@ def _layout(fig: go.Figure, *, height: int = 360, title: str = "") -> go.Figure:
         height=height,
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         title=esc(title) if title else None,
-        legend={"orientation": "h", "y": -0.12},
+        # Above the plot: below it the legend covered the x-axis labels and title.
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
     )
+    if fig.layout.showlegend is not False and len(fig.data) > 1:
+        fig.update_layout(margin={"t": 40 + (30 if title else 0)})
     return fig
 
 
@@ -74,6 +84,7 @@ def map_figure(
     three_d: bool = False,
     hover_items: list[str] | None = None,
     adhoc: set[str] | None = None,
+    value_title: str | None = None,
 ) -> go.Figure:
     """Users on the 2-D/3-D projection; customdata = profile row index (for selections)."""
     coords = analysis.coords3d if three_d and analysis.coords3d is not None else analysis.coords
@@ -88,7 +99,8 @@ def map_figure(
         text = [f"{esc(users[i], 40)}<br>{hover[i]}" for i in mask_rows]
         marker: dict[str, object] = {"size": 4 if three_d else 6, "opacity": 0.8}
         if values is not None:
-            marker.update(color=values, colorscale="Viridis", showscale=True)
+            marker.update(color=values, colorscale="Viridis", showscale=True,
+                          colorbar={"title": {"text": esc(value_title or name, 30), "side": "right"}})  # fmt: skip
         else:
             marker["color"] = trace_color
         common = {
@@ -116,10 +128,10 @@ def map_figure(
         attr = user_attribute(analysis, color_by).to_numpy()
         top = pd.Series(attr[rows]).value_counts().index[:12].tolist()
         for i, value in enumerate(top):
-            add(rows[attr[rows] == value], value or "—", PALETTE[i % len(PALETTE)])
+            add(rows[attr[rows] == value], value or "—", ATTRIBUTE_PALETTE[i % len(ATTRIBUTE_PALETTE)])
         rest = rows[~np.isin(attr[rows], top)]
         if len(rest):
-            add(rest, "other", "#BAB0AC")
+            add(rest, "other", OTHER_COLOR)
     if adhoc:
         chosen = rows[np.isin(users[rows], list(adhoc))]
         add(chosen, "selection", ADHOC_COLOR)
@@ -141,10 +153,12 @@ def k_advice_figure(advice: KAdvice, metrics: list[str]) -> go.Figure:
                                  line={"color": PALETTE[i]}, customdata=values,
                                  hovertemplate=f"{metric}: %{{customdata:.3f}} (K=%{{x}})<extra></extra>"))  # fmt: skip
     fig.add_vline(x=advice.recommended_k, line_dash="dash", line_color="#4F46E5",
-                  annotation_text=f"K = {advice.recommended_k}")  # fmt: skip
-    fig.update_yaxes(title="scaled (0 = worst seen, 1 = best seen)" if False else "scaled value")
+                  annotation_text=f"K = {advice.recommended_k}", annotation_position="bottom right")  # fmt: skip
+    fig.update_yaxes(title="scaled (0 = worst, 1 = best)")
     fig.update_xaxes(title="K", dtick=1)
-    return _layout(fig, height=320)
+    fig = _layout(fig, height=360)
+    fig.update_layout(margin={"t": 70})  # room for the legend above the plot and the "K = n" marker
+    return fig
 
 
 def bars(
@@ -187,4 +201,4 @@ def sentiment_figure(sentiment: dict[str, float]) -> go.Figure:
         fig.add_trace(go.Bar(x=[share], y=[""], orientation="h", name=name, marker_color=col,
                              hovertemplate=f"{name}: %{{x:.0%}}<extra></extra>"))  # fmt: skip
     fig.update_layout(barmode="stack", xaxis={"tickformat": ".0%", "range": [0, 1]})
-    return _layout(fig, height=140)
+    return _layout(fig, height=150)

@@ -82,7 +82,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "How often the segment re-forms when clustering is re-run on resamples (0…1).",
         "在重采样上重复聚类时该群再次出现的程度（0…1）。",
     ),
-    "metric.revenue_per_user": ("Revenue / user", "人均收入"),
     "col.user": ("user", "用户"),
     "col.users": ("users", "用户数"),
     "col.segment": ("segment", "分群"),
@@ -161,6 +160,40 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.tab_events": ("Events", "行为"),
     "data.tab_items": ("Items", "商品"),
     "data.next": ("Next: find segments", "下一步：发现分群"),
+    # h12 output: "Open a saved project" (a bundle) on the Data page
+    "data.empty": (
+        "Upload an events file above or use the sample data to begin, or open a saved project below.",
+        "请在上方上传行为数据文件或使用示例数据开始，也可以在下方打开已保存的项目。",
+    ),
+    "proj.title": ("Open a saved project", "打开已保存的项目"),
+    "proj.intro": (
+        "A project bundle (bundle.zip from the Export page or `python -m core analyze`) holds the "
+        "segments, their names and keywords, every user's assignment and the settings. Open it to see "
+        "them and to assign the users of a new file to the same segments.",
+        "项目包（导出页或 `python -m core analyze` 生成的 bundle.zip）包含分群、名称与关键词、每位用户的"
+        "分配及设置。打开后可查看这些内容，并把新文件中的用户分配到同样的分群。",
+    ),
+    "proj.upload": ("Project bundle (.zip)", "项目包（.zip）"),
+    "proj.opened": ("Project {run}", "项目 {run}"),
+    "proj.model_line": ("Model {model} · saved {created}", "模型 {model} · 保存于 {created}"),
+    "proj.members": (
+        "{n} users as saved in the project (pseudonyms when they were on):",
+        "项目中保存的 {n} 位用户（若导出时开启了假名化则为假名）：",
+    ),
+    "proj.download_members": ("Download the saved assignments (CSV)", "下载已保存的分配（CSV）"),
+    "proj.assign_title": ("Assign new users", "为新用户分配分群"),
+    "proj.assign_intro": (
+        "Upload the new users' events (same format as for an analysis, plus the items table if the "
+        "texts live there). Each user goes to the nearest saved segment, with the project's model, "
+        "weights and half-life.",
+        "上传新用户的行为数据（格式与分析时相同；若文本在商品表中，请一并上传）。每位用户按项目的模型、"
+        "权重与半衰期分配到最接近的已保存分群。",
+    ),
+    "proj.assign": ("Assign to these segments", "分配到这些分群"),
+    "proj.assigning": ("Embedding the new items and assigning users…", "正在嵌入新商品并分配用户…"),
+    "proj.assigned": ("{n} users assigned to {k} segments.", "已将 {n} 位用户分配到 {k} 个分群。"),
+    "proj.download_assigned": ("Download the new assignments (CSV)", "下载新的分配结果（CSV）"),
+    "prof.name_short": ("name", "名称"),
     # segments page
     "seg.title": ("Segments", "分群"),
     "seg.intro": (
@@ -202,8 +235,38 @@ STRINGS: dict[str, tuple[str, str]] = {
         "当前设置的向量已就绪：更改 K、方法或种子只需几秒。",
     ),
     "seg.estimate": (
-        "First run on {texts} item texts and {users} users: about {seconds} s on this machine.",
-        "首次运行（{texts} 条商品文本、{users} 个用户）：本机约需 {seconds} 秒。",
+        "First run: {texts} item texts to embed and {users} users, about {seconds} s on this machine "
+        "(measured here: {speed} characters/s).",
+        "首次运行：需嵌入 {texts} 条商品文本、{users} 个用户，本机约需 {seconds} 秒（本机实测：每秒 {speed} 个字符）。",
+    ),
+    # h12 output: run-time estimates and what the last action cost
+    "seg.estimate_pending": (
+        "First run: {texts} item texts and {users} users. The time it takes is estimated from this "
+        "machine's measured speed as soon as the first texts are embedded.",
+        "首次运行：{texts} 条商品文本、{users} 个用户。嵌入最初的一批文本后即按本机实测速度估算所需时间。",
+    ),
+    "seg.progress_eta": (
+        "{message} · {elapsed} s so far, about {left} s left",
+        "{message} · 已用 {elapsed} 秒，约剩 {left} 秒",
+    ),
+    "seg.done_reused": (
+        "Done in {seconds} s (embeddings and profiles reused)",
+        "完成，用时 {seconds} 秒（复用了向量与用户画像）",
+    ),
+    "seg.done_estimate": (" · estimated {estimate} s", " · 预计 {estimate} 秒"),
+    "metric.last_run": ("Last run", "本次运行"),
+    "metric.last_run_help": (
+        "Your last Run took {seconds} s on this machine (the analysis stages alone: {total} s).",
+        "上次点击“运行”在本机用时 {seconds} 秒（各分析阶段合计 {total} 秒）。",
+    ),
+    "metric.last_run_reused_help": (
+        "Your last Run took {seconds} s: embeddings and profiles were reused. The full analysis, "
+        "embedding included, took {total} s when it first ran.",
+        "上次点击“运行”用时 {seconds} 秒：复用了向量与用户画像。包含嵌入的完整分析首次运行时用时 {total} 秒。",
+    ),
+    "metric.run_time_help": (
+        "Time of every analysis stage of this result, embedding included.",
+        "本结果各分析阶段的总用时（含嵌入）。",
     ),
     "seg.skipped_users": (
         "{n} users had no usable events and are not segmented.",
@@ -258,10 +321,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "prof.name": ("Segment name (edit to rename everywhere)", "分群名称（修改后全局生效）"),
     "prof.keywords": ("Keywords", "关键词"),
     "prof.no_keywords": ("No keyword is shared by enough members.", "没有被足够多成员共享的关键词。"),
-    "prof.sentiment": ("Sentiment of reviews", "评论情感"),
-    "prof.sentiment_n": ("{n} texts scored.", "共评分 {n} 条文本。"),
-    "prof.no_sentiment": ("No review text in this segment.", "该分群没有评论文本。"),
-    "prof.revenue": ("Revenue", "收入"),
     "prof.top_items": (
         "Top items (lift = how much more often than average)",
         "热门商品（提升度 = 比平均高出的倍数）",
@@ -372,21 +431,42 @@ STRINGS: dict[str, tuple[str, str]] = {
     "exp.download": ("Download", "下载"),
     "exp.members": ("Members (CSV)", "成员名单（CSV）"),
     "exp.members_help": (
-        "One row per user with segment, name and confidence.",
-        "每位用户一行，含分群、名称与置信度。",
+        "One row per user: user_id, segment_id, segment_name, confidence, map position x/y, and rec_1…rec_N "
+        "when per-user recommendations are on.",
+        "每位用户一行：user_id、segment_id、segment_name、置信度、地图坐标 x/y；开启按用户推荐时还有 rec_1…rec_N。",
     ),
     "exp.excel": ("Workbook (Excel)", "工作簿（Excel）"),
     "exp.excel_help": (
-        "Segments, members, keywords, items and settings on separate sheets.",
-        "分群、成员、关键词、商品与设置分表展示。",
+        "Sheets: Summary, Segments (size, keywords, sentiment and its source, revenue), Members, Keywords, "
+        "Recommendations (per user, when turned on), Evaluation (when run), Data quality.",
+        "工作表：Summary、Segments（人数、关键词、情感及其来源、收入）、Members、Keywords、"
+        "Recommendations（开启按用户推荐时）、Evaluation（运行评估后）、Data quality。",
     ),
     "exp.html": ("Report (HTML)", "报告（HTML）"),
-    "exp.html_help": ("A self-contained report to share; opens offline.", "可分享的独立报告，可离线打开。"),
-    "exp.bundle": ("Bundle (ZIP)", "完整包（ZIP）"),
-    "exp.bundle_help": (
-        "Everything above plus centroids and settings, to re-assign new users later.",
-        "以上全部内容及分群中心与设置，便于以后为新用户分配分群。",
+    "exp.html_help": (
+        "One self-contained page (map, segment cards with sentiment and revenue, K advice, data quality); "
+        "opens offline and loads nothing from the internet.",
+        "单个独立网页（地图、含情感与收入的分群卡片、K 值建议、数据质量）；可离线打开，不访问网络。",
     ),
+    "exp.bundle": ("Project bundle (ZIP)", "项目包（ZIP）"),
+    "exp.bundle_help": (
+        "JSON and .npy files only: manifest, config (settings and seed), segments (ids, names, sizes, "
+        "keywords), centroids, assignments (user → segment), ingest report, versions, privacy. No CSV, "
+        "Excel or HTML inside. Open it on the Data page (“Open a saved project”) or with "
+        "`python -m core assign` to assign new users.",
+        "仅含 JSON 与 .npy 文件：manifest、config（设置与随机种子）、segments（编号、名称、人数、关键词）、"
+        "分群中心、assignments（用户 → 分群）、导入报告、版本、隐私设置。不含 CSV、Excel 或 HTML。"
+        "可在“数据”页“打开已保存的项目”，或用 `python -m core assign` 为新用户分配分群。",
+    ),
+    # h12 output: per-user recommendations in the exports
+    "exp.with_recs": ("Per-user recommendations", "按用户推荐"),
+    "exp.with_recs_help": (
+        "Adds each user's top items (seen items excluded) to the members CSV (rec_1…rec_N) and to the "
+        "Excel Recommendations sheet.",
+        "把每位用户的推荐商品（不含已接触过的）加入成员 CSV（rec_1…rec_N）和 Excel 的 Recommendations 表。",
+    ),
+    "exp.n_recs": ("Items per user", "每位用户的推荐数"),
+    "exp.recs_running": ("Recommending items for every user…", "正在为每位用户生成推荐…"),
 }
 
 

@@ -32,6 +32,8 @@ EVALUATION = "evaluation"  # {dataset_key+config hash: result} (also cached in u
 EXPORT_RUN = "export_run"  # per-session random suffix: keeps download names unique per session
 PICKS = "picks"  # {widget base key: last chosen value} for ui.widgets.select
 PSEUDONYM_KEY = "pseudonym_key"  # HMAC key for pseudonyms in this session's exports (never shown)
+LAST_ACTION = "last_action"  # {"run_id", "seconds", "reused", "estimated"} of the last Run press, or None
+BUNDLE = "bundle"  # core.export.bundle.Bundle opened on the Data page ("Open a saved project"), or None
 
 _DEFAULTS: dict[str, Callable[[], Any]] = {
     LANGUAGE: lambda: "en",
@@ -51,6 +53,8 @@ _DEFAULTS: dict[str, Callable[[], Any]] = {
     EXPORT_RUN: lambda: secrets.token_hex(3),
     PICKS: dict,
     PSEUDONYM_KEY: lambda: secrets.token_bytes(32),
+    LAST_ACTION: lambda: None,
+    BUNDLE: lambda: None,
 }
 
 

@@ -174,10 +174,16 @@ def selected_users(event: Any, user_ids: Any) -> list[str]:
     return [str(user_ids[r]) for r in rows if 0 <= r < len(user_ids)]
 
 
-def compact_number(n: int) -> str:
-    """17,923 / 391k / 1.2M: fits a narrow sidebar metric without an ellipsis."""
-    if n < 100_000:
-        return f"{n:,}"
-    if n < 1_000_000:
-        return f"{n / 1000:.0f}k"
-    return f"{n / 1_000_000:.1f}M"
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(value: Any) -> tuple[Any, ...]:
+    """Sort key that orders digit runs as numbers: "15" before "149", "u2" before "u10"."""
+    parts = _DIGITS.split(str(value))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold()) for p in parts if p)
+
+
+def natural_order(values: Any) -> list[int]:
+    """Positions that put `values` (user ids, item ids) in natural order."""
+    keys = [natural_key(v) for v in values]
+    return sorted(range(len(keys)), key=keys.__getitem__)

@@ -52,7 +52,10 @@ log = logging.getLogger(__name__)
 # What backend="auto" means on CPU, chosen from bench/embed_bench.py figures: bf16 weights where the
 # CPU computes bf16 natively (1.3-1.7x torch fp32 at cosine >= 0.9998 here), else ONNX Runtime fp32.
 AUTO_CPU_BACKEND = "torch-bf16" if cpu_has_bf16() else "onnx"
-BLOCK_SIZE = 512  # least texts per model call: the unit of progress and of cache writes
+BLOCK_SIZE = 512  # most texts per model call: the unit of progress and of cache writes
+FIRST_BLOCK = 32  # the first call is small: it measures this machine's speed within seconds
+BLOCK_SECONDS = 3.0  # later blocks hold about this many seconds of work, so progress keeps moving
+PER_TEXT_CHARS = 20  # fixed cost of one text (special tokens, padding), in characters of work
 
 
 class Embedder(Protocol):
@@ -114,6 +117,7 @@ class SentenceTransformerEmbedder:
             )
         self.notes: list[str] = []  # fallbacks and repairs, in plain words
         self.last_stats: dict[str, Any] = {}
+        self.chars_per_s: float | None = None  # measured speed on this machine (estimates, ETAs)
         self.source, self.model_id = resolve_model(name_or_path)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.cache = EmbeddingCache(self.cache_dir) if use_cache else None
@@ -209,23 +213,32 @@ class SentenceTransformerEmbedder:
         # 1. unique normalised texts and their keys
         uniq, inverse = unique_texts([normalise_text(t) for t in texts])
         keys = [text_key(t) for t in uniq]
-        report(0.0, f"{len(uniq)} unique texts")
         # 2. what the cache already holds (a backend fallback during loading changes the namespace)
         found = self._lookup(keys)
         missing = [i for i, k in enumerate(keys) if k not in found]
+        report(0.0, f"{len(uniq):,} unique texts, {len(uniq) - len(missing):,} already embedded")
         model_calls = 0
         if missing:
             namespace = self.namespace
+            report(0.0, f"Loading the model to embed {len(missing):,} texts")
             max_len = self.max_seq_length  # loads the model when its config does not say
             _ = self.model
             if self.namespace != namespace:
                 found = self._lookup(keys)
                 missing = [i for i, k in enumerate(keys) if k not in found]
-            # 3. embed what is missing, shortest first (less padding), a block at a time
+            # 3. embed what is missing, shortest first (less padding), in blocks sized by the measured
+            # speed so progress moves every few seconds (the first block is small: it measures).
             missing.sort(key=lambda i: len(uniq[i]))
-            for start in range(0, len(missing), self.block_size):
-                block = missing[start : start + self.block_size]
+            # The measuring block spans every length (every n-th text), so its speed is representative.
+            step = max(len(missing) // FIRST_BLOCK, 1)
+            first = set(missing[::step][:FIRST_BLOCK])
+            missing = [i for i in missing if i in first] + [i for i in missing if i not in first]
+            done, size, embed_started, chars_done = 0, FIRST_BLOCK, time.perf_counter(), 0
+            chars_left = sum(min(len(uniq[i]), 64 * max_len) + PER_TEXT_CHARS for i in missing)
+            while done < len(missing):
+                block = missing[done : done + size]
                 block_texts = [uniq[i][: 64 * max_len] for i in block]
+                block_chars = sum(len(text) + PER_TEXT_CHARS for text in block_texts)
                 vectors = self._encode(block_texts)
                 n_tokens = self._count_tokens(block_texts, [len(uniq[i]) > 64 * max_len for i in block])
                 model_calls += 1
@@ -233,7 +246,20 @@ class SentenceTransformerEmbedder:
                 found.update({k: (v, n) for k, v, n in rows})
                 if self.cache is not None:
                     self.cache.put_many(self.namespace, rows)
-                report((start + len(block)) / len(missing), f"embedded {start + len(block)}/{len(missing)}")
+                done, chars_done, chars_left = (
+                    done + len(block),
+                    chars_done + block_chars,
+                    chars_left - block_chars,
+                )
+                elapsed = max(time.perf_counter() - embed_started, 1e-6)
+                self.chars_per_s = chars_done / elapsed
+                rate = done / elapsed
+                left = chars_left / self.chars_per_s  # shortest texts go first: characters predict, not texts
+                report(
+                    done / len(missing),
+                    f"embedded {done:,}/{len(missing):,} texts · {rate:,.0f}/s · about {left:,.0f} s left",
+                )
+                size = int(min(self.block_size, max(FIRST_BLOCK, rate * BLOCK_SECONDS)))
         # 4. assemble in input order
         dim = self.dim
         matrix = np.zeros((len(uniq), dim), dtype=np.float32)
@@ -258,6 +284,13 @@ class SentenceTransformerEmbedder:
         }
         report(1.0, "embeddings ready")
         return matrix[inverse] if len(texts) else np.zeros((0, dim), dtype=np.float32)
+
+    def uncached(self, texts: Sequence[str]) -> list[str]:
+        """The unique normalised texts the cache does not hold yet (what a run would embed)."""
+        uniq, _ = unique_texts([normalise_text(t) for t in texts])
+        keys = [text_key(t) for t in uniq]
+        found = self._lookup(keys)
+        return [text for text, key in zip(uniq, keys, strict=True) if key not in found]
 
     def _lookup(self, keys: list[bytes]) -> dict[bytes, tuple[np.ndarray, int]]:
         if self.cache is None or not keys:

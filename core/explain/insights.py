@@ -102,17 +102,28 @@ def _segment_sentiment(events: pd.DataFrame, labels: np.ndarray, k: int, embed: 
         summary: dict[str, Any]
         mine = seg == s
         use_text = mine & has_text
-        if use_text.any():
+        if use_text.any():  # review rows; a review's own rating wins over its text (score_sentiment)
             summary = dict(stats.sentiment_summary(text_scores[use_text]))
-            summary["source"] = "reviews"
+            from_rating = int((use_text & np.isfinite(ratings)).sum())
+            from_text = int(use_text.sum()) - from_rating
         else:
             rated = mine & np.isfinite(ratings)
             summary = dict(stats.sentiment_summary(np.clip((ratings[rated] - 3.0) / 2.0, -1, 1)))
-            summary["source"] = "ratings" if rated.any() else "none"
+            from_rating, from_text = int(rated.sum()), 0
+        summary["source"] = sentiment_source(from_text=from_text, from_rating=from_rating)
+        summary["n_from_text"], summary["n_from_ratings"] = float(from_text), float(from_rating)
         r = ratings[mine & np.isfinite(ratings)]
         summary["_mean_rating"] = round(float(r.mean()), 3) if r.size else None
         out.append(summary)
     return out
+
+
+def sentiment_source(*, from_text: int, from_rating: int) -> str:
+    """Where a segment's sentiment comes from: "reviews" (review text), "ratings", "reviews+ratings"
+    (reviews, some carrying a rating that won over their text) or "none" (nothing to measure)."""
+    if from_text and from_rating:
+        return "reviews+ratings"
+    return "reviews" if from_text else "ratings" if from_rating else "none"
 
 
 def describe_segments(
@@ -215,8 +226,8 @@ class SegmentComparison:
     b: int
     terms_a: list[tuple[str, float]]  # terms typical of a: (term, z-score of weighted log-odds)
     terms_b: list[tuple[str, float]]  # terms typical of b
-    sentiment_delta: float  # mean_score a - b
-    positive_share_delta: float
+    sentiment_delta: float | None  # mean_score a - b; None when either has nothing to measure
+    positive_share_delta: float | None
     rating_delta: float | None  # mean rating a - b
     item_jaccard: float  # Jaccard of the top-item sets
     shared_items: list[str]  # item ids in both top lists
@@ -266,8 +277,12 @@ def compare_segments(
     )
     return SegmentComparison(
         a=a, b=b, terms_a=top(1.0, a), terms_b=top(-1.0, b),
-        sentiment_delta=round(pa.sentiment.get("mean_score", 0.0) - pb.sentiment.get("mean_score", 0.0), 4),
-        positive_share_delta=round(pa.sentiment.get("positive", 0.0) - pb.sentiment.get("positive", 0.0), 4),
+        sentiment_delta=_delta(pa.sentiment.get("mean_score"), pb.sentiment.get("mean_score")),
+        positive_share_delta=_delta(pa.sentiment.get("positive"), pb.sentiment.get("positive")),
         rating_delta=rating, item_jaccard=round(len(items_a & items_b) / len(union), 4) if union else 0.0,
         shared_items=sorted(items_a & items_b),
     )  # fmt: skip
+
+
+def _delta(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round(a - b, 4)

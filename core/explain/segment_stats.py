@@ -124,10 +124,12 @@ def revenue(events: pd.DataFrame, labels: np.ndarray, k: int) -> list[dict[str, 
 
 
 def sentiment_summary(scores: np.ndarray) -> dict[str, float]:
-    """(n,) scores in [-1, 1] -> positive/neutral/negative shares, mean_score, n_texts."""
+    """(n,) scores in [-1, 1] -> positive/neutral/negative shares, mean_score, n_texts.
+
+    Nothing to measure gives only n_texts = 0: no shares or mean that a page could show as "+0.00"."""
     n = len(scores)
     if n == 0:
-        return {"positive": 0.0, "neutral": 0.0, "negative": 0.0, "mean_score": 0.0, "n_texts": 0.0}
+        return {"n_texts": 0.0}
     labels = sentiment_labels(scores)
     return {
         "positive": round(float(np.mean(labels == "positive")), 4),

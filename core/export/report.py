@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.export import numbers
+from core.export.labels import sentiment_sentence
+
 if TYPE_CHECKING:
     from core.export.view import ExportView
 
@@ -149,8 +152,17 @@ def executive_summary(view: ExportView) -> list[str]:
     return lines
 
 
+_REVENUE_LABELS = (
+    ("revenue", "Revenue"),
+    ("orders", "Orders"),
+    ("revenue_per_user", "Revenue / user"),
+    ("avg_order_value", "Avg order value"),
+)
+
+
 def _card(segment: Any) -> dict[str, Any]:
     sentiment = segment.sentiment or {}
+    revenue = segment.revenue or {}
     return {
         "id": segment.segment_id,
         "name": segment.name,
@@ -160,7 +172,13 @@ def _card(segment: Any) -> dict[str, Any]:
         "sentiment": {
             k: sentiment.get(k) for k in ("positive", "neutral", "negative", "mean_score") if k in sentiment
         },
-        "mean_rating": segment.mean_rating,
+        "sentiment_line": sentiment_sentence(segment),  # the Profiles page says the same
+        "mean_rating": None if segment.mean_rating is None else numbers.decimal(segment.mean_rating),
+        "revenue": [
+            (label, numbers.count(revenue[key]) if key == "orders" else numbers.money(revenue[key]))
+            for key, label in _REVENUE_LABELS
+            if key in revenue
+        ],
         "top_items": [
             {
                 "text": str(i.get("text") or i.get("item_id", "")),

@@ -15,8 +15,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from core.export.labels import sentiment_basis
+
 if TYPE_CHECKING:
     from core.export.view import ExportView
+
+NO_RECOMMENDATIONS_NOTE = (
+    "Per-user recommendations were not requested for this export. Turn on 'Per-user recommendations' "
+    "on the Export page, or pass --recommendations N to `python -m core analyze`."
+)
+REVENUE_COLUMNS = ("revenue", "orders", "revenue_per_user", "avg_order_value")  # raw values, unrounded
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, header included
 EXCEL_MAX_CELL = 32_767  # characters per cell
@@ -157,7 +165,7 @@ def _tables(view: ExportView) -> dict[str, pd.DataFrame]:
         ),
         "Recommendations": view.recommendations
         if len(view.recommendations)
-        else pd.DataFrame({"note": ["No per-user recommendations were part of this export."]}),
+        else pd.DataFrame({"note": [NO_RECOMMENDATIONS_NOTE]}),
     }
     if view.evaluation is not None:
         tables["Evaluation"] = evaluation_frame(view.evaluation)
@@ -180,10 +188,11 @@ def segment_dictionary(view: ExportView) -> pd.DataFrame:
                 "neutral": s.sentiment.get("neutral"),
                 "negative": s.sentiment.get("negative"),
                 "mean_sentiment": s.sentiment.get("mean_score"),
+                "sentiment_source": sentiment_basis(s),  # the page and the HTML report say the same
                 "mean_rating": s.mean_rating,
                 "top_items": "; ".join(str(i.get("text") or i.get("item_id", "")) for i in s.top_items[:10]),
                 "stability": s.stability,
-                "revenue": (s.revenue or {}).get("revenue"),
+                **{key: (s.revenue or {}).get(key) for key in REVENUE_COLUMNS},
             }
         )
     return pd.DataFrame(rows)

@@ -133,6 +133,7 @@ def write_all(
     recommendations: Mapping[str, Sequence[str]] | None = None,
     evaluation: dict[str, Any] | None = None,
     prefix: str = "",
+    top_n: int = TOP_N_RECOMMENDATIONS,
 ) -> dict[str, Path]:
     """Write members.csv, report.xlsx, report.html and bundle.zip into out_dir; returns kind -> path.
 
@@ -148,7 +149,9 @@ def write_all(
             "The file name prefix may only use letters, digits, '-' and '_' (40 at most).",
             "文件名前缀只能包含字母、数字、“-”和“_”（最多 40 个字符）。",
         )
-    view = build_view(analysis, privacy=privacy, recommendations=recommendations, evaluation=evaluation)
+    view = build_view(
+        analysis, privacy=privacy, recommendations=recommendations, evaluation=evaluation, top_n=top_n
+    )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     payloads = {

@@ -152,7 +152,8 @@ def parse_ratings(series: pd.Series) -> Converted:
     readable = ~empty & ~failed
     positive = numbers[readable & (numbers > 0)]
     scale = next((s for s in (5, 10, 100) if positive.size and np.mean(positive <= s) >= 0.95), 100)
-    low = 0.5 if scale == 5 else 0.0
+    whole = bool(positive.size) and bool(np.all(positive == np.round(positive)))
+    low = (1.0 if whole else 0.5) if scale == 5 else 0.0  # whole stars are 1-5; half stars start at 0.5
     out_of_range = readable & ((numbers < low) | (numbers > scale))
     for raw_value in pd.unique(series[out_of_range].astype("str").str.strip()):
         reasons[str(raw_value)] = f"rating {raw_value} is outside the {low:g}-{scale} scale"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.app.conftest import no_exceptions
 from tests.app.factory import make_analysis
+from ui import state
 from ui.widgets import file_name
 
 
@@ -24,3 +25,18 @@ def test_file_names_carry_the_run_id_never_the_upload_name():
     assert name.startswith("interest-lens_members_20240101-000000-abc123_") and name.endswith(".csv")
     hostile = make_analysis(run_id="../../etc/passwd")
     assert "/" not in file_name(hostile, "html", "html") and ".." not in file_name(hostile, "html", "html")
+
+
+def test_per_user_recommendations_on_request(seeded):
+    at = seeded.run()
+    at.switch_page("app_pages/export.py").run()
+    assert at.number_input(key="exp_n_recs").disabled  # off by default
+    at.toggle(key="exp_recs").set_value(True).run()
+    at.number_input(key="exp_n_recs").set_value(3).run()
+    no_exceptions(at)
+    assert [b.key for b in at.get("download_button")] == ["dl_members", "dl_excel", "dl_html", "dl_bundle"]
+    store = at.session_state[state.CACHE]["member_recs"]  # what the files were built with
+    recs = next(value for key, value in store.items() if key.endswith(":3"))
+    analysis = at.session_state[state.ANALYSIS]
+    assert set(recs) == set(analysis.profiles.user_ids.astype(str))
+    assert max(len(items) for items in recs.values()) == 3

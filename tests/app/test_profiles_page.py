@@ -65,3 +65,33 @@ def test_adhoc_selection_gets_its_own_profile(seeded, analysis):
     no_exceptions(at)
     assert at.subheader[0].value == "Map selection"
     assert {m.label: m.value for m in at.main.metric}["Users"] == "7"
+
+
+def test_sentiment_card_says_what_it_measured(app, analysis):
+    """Ratings-only sentiment is labelled as ratings; a segment with nothing to measure shows no number."""
+    from dataclasses import replace
+
+    from core.export.labels import sentiment_basis
+    from ui.widgets import escape_md
+
+    ratings = {"positive": 0.5, "neutral": 0.3, "negative": 0.2, "mean_score": 0.2, "n_texts": 40.0,
+               "n_from_text": 0.0, "n_from_ratings": 40.0}  # fmt: skip
+    first = replace(analysis.segments[0], sentiment=ratings, extra={"sentiment_source": "ratings"})
+    second = replace(analysis.segments[1], sentiment={"n_texts": 0.0}, extra={"sentiment_source": "none"},
+                     revenue={"revenue": 431_687.58, "orders": 1208.0, "revenue_per_user": 21_584.38,
+                              "avg_order_value": 357.36})  # fmt: skip
+    analysis = replace(analysis, segments=[first, second, *analysis.segments[2:]])
+    app.session_state["dataset"] = analysis.dataset
+    app.session_state["dataset_key"] = "k"
+    app.session_state["analysis"] = analysis
+    at = app.run().switch_page("app_pages/profiles.py").run()
+    no_exceptions(at)
+    assert any("Sentiment from ratings" in m.value for m in at.markdown)
+    assert any(escape_md(sentiment_basis(first), max_len=400) == c.value for c in at.caption)
+    metrics = {m.label: m.value for m in at.main.metric}
+    assert metrics["Sentiment"] == "+0.20"
+    at.selectbox[0].select(at.selectbox[0].options[1]).run()
+    metrics = {m.label: m.value for m in at.main.metric}
+    assert metrics["Sentiment"] == "—"  # not "+0.00"
+    assert metrics["Revenue"] == "432k" and metrics["Orders"] == "1,208"
+    assert any("there is no sentiment to measure" in c.value.replace("\\", "") for c in at.caption)

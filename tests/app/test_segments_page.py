@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,25 @@ def test_changing_k_reuses_embeddings_and_profiles(on_segments, analysis, monkey
     assert at.session_state["analysis"].segmentation.k == 5
     assert calls == {"prepare": 1, "segment": 2}
     assert any("changing K" in c.value for c in at.caption)  # the page says the next run is warm
+
+
+def test_estimate_comes_from_the_speed_measured_on_this_machine(app, analysis):
+    app.session_state["dataset"] = analysis.dataset
+    app.session_state["dataset_key"] = "estimate-key"
+    at = app.run().switch_page("app_pages/segments.py").run()
+    no_exceptions(at)
+    assert any("as soon as the first texts are embedded" in c.value for c in at.caption)  # nothing measured
+    ui.cached.shared_embedder(None, "auto", "auto").chars_per_s = 50.0  # as after a first block
+    at = at.run()
+    note = next(c.value for c in at.caption if "on this machine" in c.value)
+    assert "measured here: 50 characters/s" in note
+    to_embed = re.search(r"([\d,]+) item texts to embed", note)
+    assert to_embed is not None and int(to_embed.group(1).replace(",", "")) <= len(analysis.dataset.items)
+
+
+def test_last_run_card_is_what_the_last_press_cost(seeded, analysis):
+    seeded.session_state["last_action"] = {"run_id": analysis.run_id, "seconds": 0.1, "reused": True,
+                                           "estimated": None}  # fmt: skip
+    at = seeded.run().switch_page("app_pages/segments.py").run()
+    card = next(m for m in at.main.metric if m.label == "Last run")
+    assert card.value == "0.1 s" and "reused" in card.help

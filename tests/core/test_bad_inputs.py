@@ -148,8 +148,16 @@ def test_rating_variants() -> None:
     n = len(values)
     assert ratings[f"u{n - 7}"] == 5.0 and ratings[f"u{n - 6}"] == 4.0 and ratings[f"u{n - 5}"] == 5.0
     assert pd.isna(ratings[f"u{n - 4}"])  # N/A: kept, no rating
-    assert data.report.rows_rejected == {"bad_rating": 3}  # 0, 6, -1 outside the 0.5-5 scale
-    assert any("0.5-5" in w for w in data.report.warnings)
+    assert data.report.rows_rejected == {"bad_rating": 3}  # 0, 6, -1 outside the 1-5 scale
+    assert any("rating scale inferred as 1-5" in w for w in data.report.warnings)  # whole stars
+
+
+def test_half_star_ratings_have_a_half_star_scale() -> None:
+    values = ["4.5", "0.5", "3", "5", "2.5", "4"] * 4
+    text = "user_id,title,rating\n" + "".join(f"u{i},Item {i},{v}\n" for i, v in enumerate(values))
+    data = ingest(text.encode())
+    assert data.report.rows_rejected == {}
+    assert any("rating scale inferred as 0.5-5" in w for w in data.report.warnings)
 
 
 def test_rating_type_change_late_in_file() -> None:

@@ -115,3 +115,25 @@ def test_bundle_from_the_default_model_assigns_users_to_their_own_segments(
     assert len(both) == len(fitted) == 300
     assert (both["segment_id_fit"] == both["segment_id_new"]).all()
     assert (both["segment_name_fit"] == both["segment_name_new"]).all()
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_recommendations_per_user_on_request(small_events: Path, tmp_path: Path, n: int) -> None:
+    import openpyxl
+
+    out = tmp_path / "out"
+    args = ["analyze", str(small_events), "--model", "tfidf", "--projection", "pca", "--k", "3",
+            "--recommendations", str(n), "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    members = pd.read_csv(out / "members.csv", dtype=str, encoding="utf-8-sig")
+    assert [c for c in members.columns if c.startswith("rec_")] == [f"rec_{i}" for i in range(1, n + 1)]
+    sheet = openpyxl.load_workbook(out / "report.xlsx", read_only=True)["Recommendations"]
+    header = next(sheet.iter_rows(values_only=True))
+    assert header == (("user_id", "rank", "item") if n else ("note",))
+
+
+def test_recommendations_out_of_range_is_one_error_line(small_events: Path, tmp_path: Path, capsys) -> None:
+    code = main(["analyze", str(small_events), "--recommendations", "-1", "--out", str(tmp_path)])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --recommendations")

@@ -106,6 +106,22 @@ def test_progress_reaches_one(tmp_path):
     assert len(calls) >= 4  # start, three blocks of at most 512, end
 
 
+def test_first_block_is_small_and_measures_speed(tmp_path):
+    """Progress moves within seconds (a 32-text first block), the speed is measured, and the messages
+    say how many texts are done and how long is left; the first block spans every length."""
+    model = FakeModel()
+    texts = [f"text {i} " + "word " * (i % 40) for i in range(400)]
+    messages: list[str] = []
+    embedder = _embedder(tmp_path, model)
+    assert len(embedder.uncached(texts)) == 400
+    embedder.embed(texts, progress=lambda f, m: messages.append(m))
+    first_block = model.seen[:32]
+    assert len({len(t) for t in first_block}) > 20  # short and long texts, not the 32 shortest
+    assert any(m.startswith("embedded 32/400 texts") and "s left" in m for m in messages)
+    assert embedder.chars_per_s is not None and embedder.chars_per_s > 0
+    assert embedder.uncached(texts) == []
+
+
 def test_garbage_database_is_replaced_and_recomputed(tmp_path):
     reference = _embedder(tmp_path).embed(TEXTS)
     (tmp_path / DB_NAME).write_bytes(b"this is not a database" * 100)
