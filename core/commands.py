@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from core.errors import ConfigError
+from core import cli_options as options
 
 
 class ConsoleProgress:
@@ -38,15 +38,6 @@ class ConsoleProgress:
             self.stream.write("\n")
 
 
-def _k_value(text: str) -> int | None:
-    if text.lower() == "auto":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"K must be a whole number or 'auto', got {text!r}") from None
-
-
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by analyze and evaluate."""
     parser.add_argument("events", help="events table (CSV/TSV/Excel/Parquet, optionally .gz/.zip)")
@@ -63,11 +54,11 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "--backend", default="auto", choices=["auto", "torch", "torch-bf16", "onnx", "onnx-int8"]
     )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=options.seed, default=42)
     parser.add_argument(
-        "--half-life", type=float, default=90.0, help="recency half-life in days (0 = no decay)"
+        "--half-life", type=options.half_life, default=90.0, help="recency half-life in days (0 = no decay)"
     )
-    parser.add_argument("--out", required=True, type=Path, help="output directory")
+    parser.add_argument("--out", required=True, type=options.writable_dir, help="output directory")
 
 
 def add_analyze(subparsers) -> None:
@@ -75,7 +66,9 @@ def add_analyze(subparsers) -> None:
 
     parser = subparsers.add_parser("analyze", help="segment users and describe the segments")
     add_analysis_options(parser)
-    parser.add_argument("--k", type=_k_value, default=None, help="number of segments, or 'auto' (default)")
+    parser.add_argument(
+        "--k", type=options.k_or_auto, default=None, help="number of segments, or 'auto' (default)"
+    )
     parser.add_argument("--method", default="kmeans", choices=sorted(CLUSTERERS))
     parser.add_argument("--label-column", default=None, help="column with known segments (adds ARI/NMI)")
     parser.add_argument("--projection", default="umap", choices=["umap", "pca"])
@@ -83,7 +76,10 @@ def add_analyze(subparsers) -> None:
         "--pseudonymize", action="store_true", help="replace user ids by HMAC pseudonyms in exports"
     )
     parser.add_argument(
-        "--min-segment-size", type=int, default=10, help="smaller segments become 'Other' in exports"
+        "--min-segment-size",
+        type=options.bounded_int("--min-segment-size", 0, 10**9),
+        default=10,
+        help="smaller segments become 'Other' in exports",
     )
 
 
@@ -102,8 +98,6 @@ def _load(args: argparse.Namespace, *, label_column: str | None = None):
 def _config(args: argparse.Namespace, **extra):
     from core.config import AnalysisConfig
 
-    if args.half_life < 0:
-        raise ConfigError("--half-life must be >= 0.", "--half-life 必须 >= 0。")
     return AnalysisConfig(
         model=args.model,
         device=args.device,
@@ -155,9 +149,11 @@ def add_assign(subparsers) -> None:
     parser = subparsers.add_parser(
         "assign", help="assign new users to the segments of a saved project bundle"
     )
-    parser.add_argument("bundle", type=Path, help="bundle.zip written by analyze or the Export page")
+    parser.add_argument(
+        "bundle", type=options.existing_file, help="bundle.zip written by analyze or the Export page"
+    )
     parser.add_argument("events", type=Path, help="new users' events (same format as for analyze)")
-    parser.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    parser.add_argument("--out", required=True, type=options.writable_file, help="CSV file to write")
     parser.add_argument("--pseudonymize", action="store_true", help="replace user ids by HMAC pseudonyms")
 
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["EvaluationResult", "cli_evaluate", "evaluate_dataset", "evaluate_split"]
 
 RECOMMENDER_ORDER = ("popular", "item_knn", "segment_popular", "content", "logistic", "hybrid")
+DEFAULT_TOP_K = 10
+MAX_TOP_K = 1_000  # longest ranked list evaluated (further bounded by the catalogue)
 SEGMENTATION_ORDER = ("ours", "rfm_kmeans", "tfidf", "random", "single")
 SEGMENTATION_LABELS = {
     "ours": "Ours: MiniLM interest profiles (weighted, recency) + KMeans",
@@ -173,6 +175,13 @@ def evaluate_split(
             "The split left no training or no test events; lower --test-size or move the cut-off.",
             "切分后没有训练或测试事件;请减小 --test-size 或调整截止日期。",
         )
+    notes: list[str] = []
+    bound = min(max(len(item_ids), DEFAULT_TOP_K), MAX_TOP_K)
+    if top_k > bound:
+        # A list longer than the catalogue is the catalogue (the standard @10 is kept even for tiny
+        # catalogues); beyond MAX_TOP_K it is no longer a recommendation list, and costs memory.
+        notes.append(f"top-k {top_k:,} requested; {bound:,} used (catalogue {len(item_ids):,} items).")
+        top_k = bound
     # 1. the users we can evaluate
     users = sorted(set(parts.test["user_id"].astype(str)))
     relevant_all = relevant_items(parts.test, parts.train, users)
@@ -243,7 +252,7 @@ def evaluate_split(
         "n_items": len(item_ids),
         "half_life_days": cfg.half_life_days,
     }
-    return EvaluationResult(results, power, info, top_k=top_k)
+    return EvaluationResult(results, power, info, top_k=top_k, notes=notes)
 
 
 def cli_evaluate(args: argparse.Namespace) -> int:
@@ -259,7 +268,7 @@ def cli_evaluate(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         test_size=args.test_size,
         cutoff=getattr(args, "cutoff", None),
-        segments=args.segments,
+        segments="auto" if args.segments is None else args.segments,
         seed=args.seed,
         progress=getattr(args, "progress", None),
     )
@@ -275,12 +284,23 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("events", help="events file (csv/tsv/xlsx/parquet, optionally compressed)")
     parser.add_argument("--items", help="items table joined on item_id (e.g. MovieLens movies.csv)")
     parser.add_argument("--split", choices=SPLITS, default="temporal")
-    parser.add_argument("--top-k", type=int, default=10)
-    parser.add_argument("--test-size", type=int, default=5, help="held-out interactions per user")
-    parser.add_argument("--cutoff", help="temporal split at this date instead of last-N per user")
-    parser.add_argument("--segments", default="auto", help="K for every segmentation, or auto")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", required=True, help="output folder")
+    from core import cli_options as options
+
+    parser.add_argument("--top-k", type=options.bounded_int("--top-k", 1, 10**12), default=10)
+    parser.add_argument(
+        "--test-size",
+        type=options.bounded_int("--test-size", 1, 10**6),
+        default=5,
+        help="held-out interactions per user",
+    )
+    parser.add_argument(
+        "--cutoff", type=options.cutoff, help="temporal split at this date instead of last-N per user"
+    )
+    parser.add_argument(
+        "--segments", type=options.k_or_auto, default="auto", help="K for every segmentation, or auto"
+    )
+    parser.add_argument("--seed", type=options.seed, default=42)
+    parser.add_argument("--out", required=True, type=options.writable_dir, help="output folder")
 
 
 def _finite(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float | None]]:
