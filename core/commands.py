@@ -114,6 +114,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     from core.export.writer import write_all
     from core.pipeline import run_analysis
     from core.recommend.members import recommend_for_members
+    from core.staging import staged_dir
 
     progress = ConsoleProgress()
     dataset = _load(args, label_column=args.label_column)
@@ -132,9 +133,10 @@ def run_analyze(args: argparse.Namespace) -> int:
     if args.pseudonymize:
         privacy, _ = privacy.resolved()  # one key for every file of this run
     recommendations = recommend_for_members(analysis, n=5)
-    written = write_all(analysis, args.out, privacy=privacy, recommendations=recommendations)
-    analysis.timings["export"] = round(time.perf_counter() - started, 3)
-    written.update(write_core_outputs(analysis, args.out, privacy=privacy))
+    with staged_dir(args.out) as staging:  # all files or none: a failure keeps the previous run's
+        written = write_all(analysis, staging, privacy=privacy, recommendations=recommendations)
+        analysis.timings["export"] = round(time.perf_counter() - started, 3)
+        written.update(write_core_outputs(analysis, staging, privacy=privacy))
     progress.done()
     print(f"{len(analysis.profiles):,} users in {analysis.segmentation.k} segments (run {analysis.run_id}):")
     for segment in analysis.segments:
@@ -163,6 +165,8 @@ def run_assign(args: argparse.Namespace) -> int:
 
     privacy = PrivacySettings(pseudonymize=args.pseudonymize) if args.pseudonymize else None
     result = cli_assign(args.bundle, args.events, args.out, privacy=privacy)
+    for warning in result["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"assigned {result['users']:,} users -> {result['out']}")
     for name, count in result["per_segment"].items():
         print(f"  {count:>7,}  {name}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -260,6 +259,7 @@ def cli_evaluate(args: argparse.Namespace) -> int:
     [--segments K|auto] [--seed N] [--cutoff DATE] --out DIR` -> DIR/evaluation.json + evaluation.md.
     """
     from core.ingest.dataset import load_dataset
+    from core.staging import staged_dir
 
     dataset = load_dataset(args.events, items=getattr(args, "items", None))
     result = evaluate_dataset(
@@ -272,10 +272,11 @@ def cli_evaluate(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=getattr(args, "progress", None),
     )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "evaluation.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
-    (out / "evaluation.md").write_text("# Offline evaluation\n\n" + result.to_markdown(), encoding="utf-8")
+    with staged_dir(args.out) as out:  # both files or neither
+        (out / "evaluation.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+        (out / "evaluation.md").write_text(
+            "# Offline evaluation\n\n" + result.to_markdown(), encoding="utf-8"
+        )
     return 0
 
 
