@@ -116,3 +116,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InterestLensError as exc:
         print(f"error: {exc.bilingual()}".replace("\n", " "), file=sys.stderr)
         return 2
+    except OSError as exc:  # the machine, not the data: disk full, permissions changed mid-run
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"error: cannot write or read a file{where}: {exc.strerror or exc} / 文件读写失败{where}：{exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
+    except MemoryError:
+        print(
+            "error: out of memory; try a smaller file or fewer users / 内存不足；请使用更小的文件或更少的用户",
+            file=sys.stderr,
+        )
+        return 2

@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from core.errors import ConfigError
+
 STAGING_PREFIX = ".interest-lens-staging-"
 
 
@@ -48,8 +50,16 @@ def staged_dir(target: str | Path) -> Iterator[Path]:
     try:
         yield staging
         if existed:
-            for path in sorted(staging.iterdir()):
-                os.replace(path, target / path.name)
+            names = sorted(path.name for path in staging.iterdir())
+            blocked = [name for name in names if (target / name).is_dir()]
+            if blocked:  # checked before the first move, so the folder is never half-replaced
+                raise ConfigError(
+                    f"Cannot write '{blocked[0]}' in '{target}': a folder of that name is in the way; "
+                    "the previous output was left as it was.",
+                    f"无法在“{target}”中写入“{blocked[0]}”：已有同名文件夹；原有输出未改动。",
+                )
+            for name in names:
+                os.replace(staging / name, target / name)
             staging.rmdir()
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,6 +81,10 @@ def staged_file(target: str | Path) -> Iterator[Path]:
     os.chmod(part, 0o666 & ~_UMASK)
     try:
         yield part
+        if target.is_dir():
+            raise ConfigError(
+                f"'{target}' is a folder; give a file name.", f"“{target}”是文件夹，请指定文件名。"
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, target)
     finally:

@@ -49,9 +49,12 @@ def _jieba_cut(text: str) -> list[str]:
 
 
 HASH_FEATURES = 2**20  # hashed 1-2 gram space (collisions are rare at this size)
-MAX_FEATURES = 100_000  # terms kept for the SVD on large corpora (most frequent, df >= 2)
+MAX_FEATURES = 30_000  # terms kept for the SVD on large corpora (most frequent, df >= 2)
 SVD_FIT_ROWS = 20_000  # texts the SVD is fitted on when there are more
 BATCH = 10_000  # texts hashed or projected per progress step
+SVD_ITERATIONS = (
+    5  # power iterations of the randomized SVD (bench/tfidf_bench.py: 7 and 100k terms agree no better)
+)
 
 
 class TfidfEmbedder:
@@ -83,8 +86,9 @@ class TfidfEmbedder:
             tfidf = _tfidf(uniq, scaled(report, 0.0, 0.5))
             if tfidf.nnz:
                 out = self._reduce(tfidf, scaled(report, 0.5, 1.0))
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        out = np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+        out /= np.maximum(
+            np.linalg.norm(out, axis=1, keepdims=True), np.float32(1e-30)
+        )  # in place: zero rows stay 0
         report(1.0, "TF-IDF done")
         self.last_stats = {
             "n_texts": len(texts),
@@ -96,7 +100,9 @@ class TfidfEmbedder:
             "seconds": time.perf_counter() - started,
             "notes": list(self.notes),
         }
-        return out[inverse] if len(texts) else np.zeros((0, self.dim), dtype=np.float32)
+        if len(uniq) == len(texts):  # all distinct, in first-seen order: no copy (500,000 x dim floats)
+            return out
+        return out[inverse]
 
     def _reduce(self, tfidf: Any, report: Progress) -> np.ndarray:
         """(n, features) sparse unit rows -> (n, dim) float32 with the same geometry (see module doc)."""
@@ -134,7 +140,9 @@ class TfidfEmbedder:
             out[:, :width] = matrix[:, :width].toarray()
             return out
         report(0.0, f"Fitting the SVD on {len(rows):,} texts")
-        svd = TruncatedSVD(n_components=n_comp, algorithm="randomized", n_iter=7, random_state=self.seed)
+        svd = TruncatedSVD(
+            n_components=n_comp, algorithm="randomized", n_iter=SVD_ITERATIONS, random_state=self.seed
+        )
         svd.fit(matrix[rows])
         components = svd.components_.astype(np.float32).T  # (features, n_comp)
         for start in range(0, n, BATCH):
