@@ -203,6 +203,8 @@ def segment_and_describe(
     with _timed(timings, "k_advice"):
         report(0.0, "Choosing the number of segments")
         k, advice, k_reason = _choose_k(vectors, config, scaled(report, 0.0, 0.3))
+        if k == 1 or (config.k is not None and config.method != "hdbscan" and k != config.k):
+            warnings.append(k_reason)  # the data decided K, not the person: say so where results show
         if advice is None and same_profiles and previous is not None and previous.config.seed == config.seed:
             advice = previous.k_advice
 

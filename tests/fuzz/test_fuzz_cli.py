@@ -70,6 +70,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 def check_outcome(code: int, err: str) -> None:
     assert "Traceback" not in err, err
+    assert "Warning:" not in err, err  # no raw ConvergenceWarning/RuntimeWarning lines (child processes)
     assert code in (0, 2), (code, err)
     if code == 2:
         errors = [line for line in err.splitlines() if line.startswith("error")]
