@@ -10,6 +10,7 @@ Writes its section of docs/benchmarks.md. Run: `nice -n 10 .venv/bin/python benc
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import sys
 import time
@@ -164,6 +165,12 @@ def main() -> None:
             f"{self_ari:.2f} for the baseline with itself under another k-means seed (generated texts have "
             "no real segments, so k-means partitions of them are unstable anyway).",
         ]
+    load = os.getloadavg()[0]
+    lines += [
+        "",
+        f"Load average at the end of the run: {load:.0f} on {os.cpu_count()} cores (a shared machine): absolute "
+        "seconds are inflated by the other work, the ratio is measured in the same run.",
+    ]
     body = "\n".join(lines)
     print(body)
     write_section("tfidf", body)

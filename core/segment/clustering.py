@@ -146,8 +146,12 @@ def _segment(
         report(0.6, "Checking stability")
 
         def refit(sub: np.ndarray, run_seed: int) -> tuple[np.ndarray, np.ndarray]:
+            # A subsample can hold fewer distinct users than there are segments (K close to n).
+            run_k = min(found, count_distinct(sub))
             run = (
-                kmeans(sub, found, run_seed, n_init=2)[0] if method == "kmeans" else fit(sub, k, run_seed)[0]
+                kmeans(sub, run_k, run_seed, n_init=2)[0]
+                if method == "kmeans"
+                else fit(sub, None if k is None else min(k, run_k), run_seed)[0]
             )
             if not (run >= 0).any():  # hdbscan found nothing in this subsample
                 return np.zeros(len(sub), dtype=np.int64), normalise(sub.mean(axis=0, keepdims=True))

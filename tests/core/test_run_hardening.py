@@ -114,6 +114,13 @@ def test_one_distinct_profile_is_one_segment() -> None:
     assert seg.k == 1 and (seg.labels == 0).all() and (seg.confidence == 1).all()
 
 
+@pytest.mark.parametrize(("n", "k"), [(3, 3), (40, 39)])
+def test_k_close_to_the_number_of_users_survives_the_stability_reruns(n, k) -> None:
+    vectors = np.random.default_rng(0).normal(size=(n, 6))  # reruns see 80%: fewer users than K
+    seg = segment_users(vectors, k=k, seed=0, stability_runs=3)
+    assert seg.k == k and seg.stability is not None and np.isfinite(seg.stability).all()
+
+
 def test_hdbscan_with_too_few_users_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="HDBSCAN needs at least"):
         segment_users(np.eye(3), method="hdbscan", k=None)
