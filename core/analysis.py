@@ -48,6 +48,7 @@ class Analysis:
     embedding_info: dict[str, Any]  # model_id, backend, device, n_texts, n_unique, n_cached, n_truncated
     run_id: str  # short id for file names
     warnings: list[str] = field(default_factory=list)
+    k_reason: str = ""  # one sentence: which K was used and why ("3 requested, 1 distinct profile")
 
     @property
     def segment_names(self) -> dict[int, str]:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from core.cli_options import Parser
 from core.errors import InterestLensError
 from core.ingest.schema import parse_mapping_overrides
 
@@ -96,7 +97,7 @@ COMMANDS: dict[str, tuple[Callable[[Any], None], Handler]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core", description="Interest Lens, headless.")
+    parser = Parser(prog="python -m core", description="Interest Lens, headless.")
     sub = parser.add_subparsers(dest="command", required=True)
     for add, _ in COMMANDS.values():
         add(sub)
@@ -105,10 +106,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, run the subcommand; user-caused errors -> `error: ...` on stderr, exit 2."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad option (2, one `error:` line already printed)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     handler = COMMANDS[args.command][1]
     try:
         return handler(args)
     except InterestLensError as exc:
         print(f"error: {exc.bilingual()}".replace("\n", " "), file=sys.stderr)
+        return 2
+    except OSError as exc:  # the machine, not the data: disk full, permissions changed mid-run
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"error: cannot write or read a file{where}: {exc.strerror or exc} / 文件读写失败{where}：{exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
+    except MemoryError:
+        print(
+            "error: out of memory; try a smaller file or fewer users / 内存不足；请使用更小的文件或更少的用户",
+            file=sys.stderr,
+        )
         return 2

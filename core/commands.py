@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from core.errors import ConfigError
+from core import cli_options as options
 
 MAX_RECOMMENDATIONS = 50  # per user, in members.csv and the Excel Recommendations sheet
 
@@ -46,15 +46,6 @@ class ConsoleProgress:
             self.stream.write("\n")
 
 
-def _k_value(text: str) -> int | None:
-    if text.lower() == "auto":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"K must be a whole number or 'auto', got {text!r}") from None
-
-
 def k_range_value(text: str) -> tuple[int, int]:
     """argparse type of `--k-range LOW-HIGH` (the K advisor's actionable range)."""
     from core.config import parse_k_range
@@ -81,11 +72,11 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "--backend", default="auto", choices=["auto", "torch", "torch-bf16", "onnx", "onnx-int8"]
     )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=options.seed, default=42)
     parser.add_argument(
-        "--half-life", type=float, default=90.0, help="recency half-life in days (0 = no decay)"
+        "--half-life", type=options.half_life, default=90.0, help="recency half-life in days (0 = no decay)"
     )
-    parser.add_argument("--out", required=True, type=Path, help="output directory")
+    parser.add_argument("--out", required=True, type=options.writable_dir, help="output directory")
 
 
 def add_analyze(subparsers) -> None:
@@ -93,7 +84,9 @@ def add_analyze(subparsers) -> None:
 
     parser = subparsers.add_parser("analyze", help="segment users and describe the segments")
     add_analysis_options(parser)
-    parser.add_argument("--k", type=_k_value, default=None, help="number of segments, or 'auto' (default)")
+    parser.add_argument(
+        "--k", type=options.k_or_auto, default=None, help="number of segments, or 'auto' (default)"
+    )
     parser.add_argument(
         "--k-range",
         type=k_range_value,
@@ -107,11 +100,14 @@ def add_analyze(subparsers) -> None:
         "--pseudonymize", action="store_true", help="replace user ids by HMAC pseudonyms in exports"
     )
     parser.add_argument(
-        "--min-segment-size", type=int, default=10, help="smaller segments become 'Other' in exports"
+        "--min-segment-size",
+        type=options.bounded_int("--min-segment-size", 0, 10**9),
+        default=10,
+        help="smaller segments become 'Other' in exports",
     )
     parser.add_argument(
         "--recommendations",
-        type=int,
+        type=options.bounded_int("--recommendations", 0, MAX_RECOMMENDATIONS),
         default=5,
         metavar="N",
         help="top-N recommended items per user in members.csv and the Excel Recommendations sheet "
@@ -134,8 +130,6 @@ def _load(args: argparse.Namespace, *, label_column: str | None = None):
 def _config(args: argparse.Namespace, **extra):
     from core.config import AnalysisConfig
 
-    if args.half_life < 0:
-        raise ConfigError("--half-life must be >= 0.", "--half-life 必须 >= 0。")
     return AnalysisConfig(
         model=args.model,
         device=args.device,
@@ -154,12 +148,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     from core.export.writer import write_all
     from core.pipeline import PIPELINE_PREPARE_SHARE, run_analysis
     from core.recommend.members import recommend_for_members
+    from core.staging import staged_dir
 
-    if not 0 <= args.recommendations <= MAX_RECOMMENDATIONS:
-        raise ConfigError(
-            f"--recommendations must be between 0 and {MAX_RECOMMENDATIONS}.",
-            f"--recommendations 必须在 0 到 {MAX_RECOMMENDATIONS} 之间。",
-        )
     dataset = _load(args, label_column=args.label_column)
     config = _config(
         args,
@@ -192,11 +182,12 @@ def run_analyze(args: argparse.Namespace) -> int:
         privacy, _ = privacy.resolved()  # one key for every file of this run
     n_recs = args.recommendations
     recommendations = recommend_for_members(analysis, n=n_recs) if n_recs else None
-    written = write_all(
-        analysis, args.out, privacy=privacy, recommendations=recommendations, top_n=n_recs or 1
-    )
-    analysis.timings["export"] = round(time.perf_counter() - started, 3)
-    written.update(write_core_outputs(analysis, args.out, privacy=privacy))
+    with staged_dir(args.out) as staging:  # all files or none: a failure keeps the previous run's
+        written = write_all(
+            analysis, staging, privacy=privacy, recommendations=recommendations, top_n=n_recs or 1
+        )
+        analysis.timings["export"] = round(time.perf_counter() - started, 3)
+        written.update(write_core_outputs(analysis, staging, privacy=privacy))
     progress.done()
     print(f"{len(analysis.profiles):,} users in {analysis.segmentation.k} segments (run {analysis.run_id}):")
     for segment in analysis.segments:
@@ -211,9 +202,11 @@ def add_assign(subparsers) -> None:
     parser = subparsers.add_parser(
         "assign", help="assign new users to the segments of a saved project bundle"
     )
-    parser.add_argument("bundle", type=Path, help="bundle.zip written by analyze or the Export page")
+    parser.add_argument(
+        "bundle", type=options.existing_file, help="bundle.zip written by analyze or the Export page"
+    )
     parser.add_argument("events", type=Path, help="new users' events (same format as for analyze)")
-    parser.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    parser.add_argument("--out", required=True, type=options.writable_file, help="CSV file to write")
     parser.add_argument("--pseudonymize", action="store_true", help="replace user ids by HMAC pseudonyms")
 
 
@@ -223,6 +216,8 @@ def run_assign(args: argparse.Namespace) -> int:
 
     privacy = PrivacySettings(pseudonymize=args.pseudonymize) if args.pseudonymize else None
     result = cli_assign(args.bundle, args.events, args.out, privacy=privacy)
+    for warning in result["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"assigned {result['users']:,} users -> {result['out']}")
     for name, count in result["per_segment"].items():
         print(f"  {count:>7,}  {name}")

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -99,37 +100,63 @@ def embed_and_profile(
     )
 
 
-def _choose_k(vectors: np.ndarray, config: AnalysisConfig, progress: Progress) -> tuple[int, KAdvice | None]:
+def _choose_k(
+    vectors: np.ndarray, config: AnalysisConfig, progress: Progress
+) -> tuple[int, KAdvice | None, str]:
+    """K given, or advised, bounded by the distinct profiles -> (k, advice or None, reason)."""
+    from core.segment.clusterers import count_distinct
     from core.segment.k_advisor import advise_for_config
 
     n_users = len(vectors)
     if config.method == "hdbscan":
-        return (config.k or 0), None
+        return (config.k or 0), None, ""
+    distinct = count_distinct(vectors, limit=max(config.k or 0, config.k_max) + 1)
     if config.k is not None:
         if not 2 <= config.k <= n_users:
             raise ConfigError(
                 f"K must be between 2 and the number of users ({n_users}); got {config.k}.",
                 f"K 必须在 2 到用户数（{n_users}）之间，当前为 {config.k}。",
             )
-        return config.k, None
-    advice = advise_for_config(vectors, config, progress=progress)
-    return advice.recommended_k, advice
+        if config.k > distinct:
+            return (
+                distinct,
+                None,
+                (
+                    f"K={distinct}: {config.k} requested, but the {n_users:,} users have only {distinct} "
+                    f"distinct interest profile{'s' if distinct > 1 else ''}."
+                ),
+            )
+        return config.k, None, f"K={config.k} was set by the user."
+    if distinct == 1:
+        return 1, None, f"K=1: all {n_users:,} users have the same interest profile, so there is one segment."
+    k_max = min(config.k_max, n_users - 1, distinct)
+    if k_max < 2:  # two users with different profiles: nothing to compare, each is a segment
+        return (
+            distinct,
+            None,
+            (
+                f"K={distinct}: with only {n_users} users the K advisor has no choice to compare; "
+                "each distinct profile is a segment."
+            ),
+        )
+    bounded = replace(config, k_min=min(config.k_min, k_max), k_max=k_max)  # never more K than profiles
+    advice = advise_for_config(vectors, bounded, progress=progress)
+    return advice.recommended_k, advice, advice.reason
 
 
 def _quality(vectors: np.ndarray, labels: np.ndarray, seed: int) -> dict[str, float]:
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-    if len(np.unique(labels)) < 2:
-        return {}
     rng = np.random.default_rng(seed)
     idx = np.arange(len(labels))
     if len(idx) > QUALITY_SAMPLE:
         idx = np.sort(rng.choice(idx, QUALITY_SAMPLE, replace=False))
     sample_x, sample_y = vectors[idx], labels[idx]
+    if not 2 <= len(np.unique(sample_y)) < len(sample_y):
+        return {}  # the scores are undefined for one segment or one user per segment
     out = {"davies_bouldin": float(davies_bouldin_score(sample_x, sample_y))}
     out["calinski_harabasz"] = float(calinski_harabasz_score(sample_x, sample_y))
-    if len(np.unique(sample_y)) > 1:
-        out["silhouette"] = float(silhouette_score(sample_x, sample_y, metric="cosine"))
+    out["silhouette"] = float(silhouette_score(sample_x, sample_y, metric="cosine"))
     out["quality_sample"] = float(len(idx))
     return out
 
@@ -172,14 +199,19 @@ def segment_and_describe(
     same_profiles = previous is not None and previous.profiles is prepared.profiles
     with _timed(timings, "k_advice"):
         report(0.0, "Choosing the number of segments")
-        k, advice = _choose_k(vectors, config, scaled(report, 0.0, 0.3))
+        k, advice, k_reason = _choose_k(vectors, config, scaled(report, 0.0, 0.3))
+        if k == 1 or (config.k is not None and config.method != "hdbscan" and k != config.k):
+            warnings.append(k_reason)  # the data decided K, not the person: say so where results show
         if advice is None and same_profiles and previous is not None and previous.config.seed == config.seed:
             advice = previous.k_advice
 
     # 2. Segments, with ids matched to the previous run so names survive.
     with _timed(timings, "segment"):
         report(0.3, f"Segmenting {len(vectors):,} users")
-        segmentation = segment_users(vectors, method=config.method, k=k, seed=config.seed)
+        # K=1 (one distinct profile) is asked as 2: segment_users answers with the one segment.
+        segmentation = segment_users(vectors, method=config.method, k=max(k, 2) if k else k, seed=config.seed)
+        if config.method == "hdbscan":
+            k_reason = f"HDBSCAN found {segmentation.k} dense groups."
         if (
             previous is not None
             and previous.segmentation.centroids.shape[1] == segmentation.centroids.shape[1]
@@ -255,6 +287,7 @@ def segment_and_describe(
         embedding_info=prepared.embedding_info,
         run_id=_run_id(prepared.dataset, config),
         warnings=warnings,
+        k_reason=k_reason,
     )
 
 

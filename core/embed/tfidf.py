@@ -1,9 +1,15 @@
 """TF-IDF + truncated SVD: a fast, model-free embedder and the baseline the model is compared with.
 
-It learns its vocabulary from the texts it is given: every `embed(texts)` call fits TF-IDF and
-SVD on those (unique, whitespace-normalised) texts and returns their vectors, so vectors from two
-different calls live in different spaces. Embed all item texts of an analysis in one call.
+It learns from the texts it is given: every `embed(texts)` call fits TF-IDF and SVD on those
+(unique, whitespace-normalised) texts and returns their vectors, so vectors from two different
+calls live in different spaces. Embed all item texts of an analysis in one call.
 Chinese runs of text are segmented with jieba; other text is split into lower-case words.
+
+Scale: 1-2 grams are hashed (scikit-learn's HashingVectorizer: no vocabulary in memory) in batches
+with progress, IDF comes from every text. Up to `dim` texts the vectors are exact (the Gram matrix's
+eigenvectors: cosine similarities equal TF-IDF's); above that the SVD is fitted on a seeded sample
+of SVD_FIT_ROWS texts over the MAX_FEATURES most frequent terms (seen in at least two texts), and
+every text is projected in batches: 500,000 texts take minutes, not hours.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from core.embed.texts import normalise_text, unique_texts
-from core.progress import Progress, no_progress
+from core.progress import Progress, no_progress, scaled
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_]+", re.UNICODE)
@@ -42,10 +48,19 @@ def _jieba_cut(text: str) -> list[str]:
     return list(jieba.cut(text))
 
 
-class TfidfEmbedder:
-    """`make_embedder("tfidf")`: TF-IDF (1-2 grams) -> TruncatedSVD(dim) -> L2-normalised float32.
+HASH_FEATURES = 2**20  # hashed 1-2 gram space (collisions are rare at this size)
+MAX_FEATURES = 30_000  # terms kept for the SVD on large corpora (most frequent, df >= 2)
+SVD_FIT_ROWS = 20_000  # texts the SVD is fitted on when there are more
+BATCH = 10_000  # texts hashed or projected per progress step
+SVD_ITERATIONS = (
+    5  # power iterations of the randomized SVD (bench/tfidf_bench.py: 7 and 100k terms agree no better)
+)
 
-    Deterministic for the same texts (`seed` fixes the SVD). Vectors are (n, dim); when the
+
+class TfidfEmbedder:
+    """`make_embedder("tfidf")`: TF-IDF (1-2 grams) -> SVD(dim) -> L2-normalised float32.
+
+    Deterministic for the same texts (`seed` fixes the SVD sample). Vectors are (n, dim); when the
     corpus has fewer than `dim` informative directions the remaining columns are zero.
     """
 
@@ -61,33 +76,19 @@ class TfidfEmbedder:
 
     def embed(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
         """(n, dim) float32 L2-normalised vectors of `texts`, fitted on these texts."""
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         report = progress or no_progress
         started = time.perf_counter()
         normalised = [normalise_text(t) for t in texts]
         uniq, inverse = unique_texts(normalised)
         out = np.zeros((len(uniq), self.dim), dtype=np.float32)
-        report(0.0, "TF-IDF")
+        report(0.0, f"TF-IDF of {len(uniq):,} texts")
         if uniq:
-            vectorizer = TfidfVectorizer(
-                tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2), sublinear_tf=True
-            )
-            try:
-                tfidf = vectorizer.fit_transform(uniq)
-            except ValueError:  # empty vocabulary: every text is empty or punctuation
-                tfidf = None
-            if tfidf is not None:
-                n_comp = min(self.dim, tfidf.shape[1] - 1, len(uniq) - 1)
-                if n_comp >= 1:
-                    svd = TruncatedSVD(n_components=n_comp, algorithm="arpack", random_state=self.seed)
-                    out[:, :n_comp] = svd.fit_transform(tfidf)
-                else:  # one text or one term: keep raw tf-idf weights
-                    width = min(self.dim, tfidf.shape[1])
-                    out[:, :width] = tfidf[:, :width].toarray()
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        out = np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+            tfidf = _tfidf(uniq, scaled(report, 0.0, 0.5))
+            if tfidf.nnz:
+                out = self._reduce(tfidf, scaled(report, 0.5, 1.0))
+        out /= np.maximum(
+            np.linalg.norm(out, axis=1, keepdims=True), np.float32(1e-30)
+        )  # in place: zero rows stay 0
         report(1.0, "TF-IDF done")
         self.last_stats = {
             "n_texts": len(texts),
@@ -99,4 +100,79 @@ class TfidfEmbedder:
             "seconds": time.perf_counter() - started,
             "notes": list(self.notes),
         }
-        return out[inverse] if len(texts) else np.zeros((0, self.dim), dtype=np.float32)
+        if len(uniq) == len(texts):  # all distinct, in first-seen order: no copy (500,000 x dim floats)
+            return out
+        return out[inverse]
+
+    def _reduce(self, tfidf: Any, report: Progress) -> np.ndarray:
+        """(n, features) sparse unit rows -> (n, dim) float32 with the same geometry (see module doc)."""
+        n = tfidf.shape[0]
+        out = np.zeros((n, self.dim), dtype=np.float32)
+        if n <= self.dim:
+            # Exact: the Gram matrix X X^T = V diag(w) V^T gives coordinates V sqrt(w) whose inner
+            # products are TF-IDF's own (a truncated SVD of two texts would keep one direction).
+            gram = (tfidf @ tfidf.T).toarray().astype(np.float64)
+            w, v = np.linalg.eigh(gram)
+            order = np.argsort(w)[::-1]
+            coords = v[:, order] * np.sqrt(np.clip(w[order], 0.0, None))
+            signs = np.sign(coords[np.abs(coords).argmax(axis=0), np.arange(n)])
+            out[:, :n] = coords * np.where(signs == 0, 1.0, signs)
+            return out
+        from sklearn.decomposition import TruncatedSVD
+
+        # 1. The most frequent terms seen in at least two texts (a term in one text links nothing).
+        df = np.bincount(tfidf.indices, minlength=tfidf.shape[1])
+        keep = np.flatnonzero(df >= 2)
+        if len(keep) > MAX_FEATURES:
+            keep = keep[np.argsort(-df[keep], kind="stable")[:MAX_FEATURES]]
+        keep = np.sort(keep)
+        if len(keep) < 2:
+            keep = np.flatnonzero(df)
+        matrix = tfidf[:, keep]
+        # 2. SVD on a seeded sample, then every text projected in batches.
+        rows = np.arange(n)
+        if n > SVD_FIT_ROWS:
+            rows = np.sort(np.random.default_rng(self.seed).choice(n, SVD_FIT_ROWS, replace=False))
+            self.notes = [f"SVD fitted on a seeded sample of {SVD_FIT_ROWS:,} of {n:,} texts."]
+        n_comp = min(self.dim, matrix.shape[1] - 1, len(rows) - 1)
+        if n_comp < 1:
+            width = min(self.dim, matrix.shape[1])
+            out[:, :width] = matrix[:, :width].toarray()
+            return out
+        report(0.0, f"Fitting the SVD on {len(rows):,} texts")
+        svd = TruncatedSVD(
+            n_components=n_comp, algorithm="randomized", n_iter=SVD_ITERATIONS, random_state=self.seed
+        )
+        svd.fit(matrix[rows])
+        components = svd.components_.astype(np.float32).T  # (features, n_comp)
+        for start in range(0, n, BATCH):
+            report(0.2 + 0.8 * start / n, f"Projecting texts {start:,}-{min(start + BATCH, n):,} of {n:,}")
+            out[start : start + BATCH, :n_comp] = matrix[start : start + BATCH] @ components
+        return out
+
+
+def _tfidf(texts: list[str], report: Progress) -> Any:
+    """(n, HASH_FEATURES) CSR float32 rows: sublinear TF x smooth IDF, L2-normalised (like TfidfVectorizer)."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+    hasher = HashingVectorizer(
+        tokenizer=tokenize,
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=(1, 2),
+        n_features=HASH_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        dtype=np.float32,
+    )
+    batches = []
+    for start in range(0, len(texts), BATCH):
+        report(
+            start / len(texts),
+            f"Reading words of texts {start:,}-{min(start + BATCH, len(texts)):,} of {len(texts):,}",
+        )
+        batches.append(hasher.transform(texts[start : start + BATCH]))
+    counts = sp.vstack(batches, format="csr")
+    report(1.0, "Weighting terms")
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()

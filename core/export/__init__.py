@@ -7,9 +7,9 @@ segments and assigns new users without the raw upload.
 Public entry points:
 - `core.export.writer.build_view(analysis, privacy)` -> `ExportView`; `write_all(view, out_dir)`
 - `core.export.tables.members_csv_bytes`, `excel_bytes`; `core.export.report.html_report`
-- `core.export.bundle.bundle_bytes(view)`, `load_bundle(source)` -> `Bundle`
+- `core.export.bundle.bundle_bytes(view)`, `load_bundle(source)` -> `Bundle` (schema: bundle_schema)
 - `core.export.assign.assign_new_users(bundle, dataset, ...)`: new users into saved segments
 - `core.export.outputs.write_core_outputs(analysis, out_dir)`: segments.csv/json, summary.json
 
-Modules: view, privacy, tables, report (+ templates/), bundle, assign, outputs, writer.
+Modules: view, privacy, tables, report (+ templates/), bundle, bundle_schema, assign, outputs, writer.
 """

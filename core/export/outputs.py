@@ -63,7 +63,9 @@ def summary(analysis: Analysis) -> dict[str, Any]:
     """Counts, K and why, quality, agreement with a label, timings per stage."""
     report = analysis.dataset.report
     advice = analysis.k_advice
-    if advice is not None:
+    if analysis.k_reason:
+        k_reason = analysis.k_reason
+    elif advice is not None:
         k_reason = advice.reason
     elif analysis.config.method == "hdbscan":
         k_reason = f"HDBSCAN found {analysis.segmentation.k} dense groups."

@@ -30,6 +30,8 @@ __all__ = ["EvaluationResult", "advised_k", "evaluate_dataset", "evaluate_split"
 
 RECOMMENDER_ORDER = ("popular", "item_knn", "segment_popular", "content", "logistic", "hybrid")
 FINE_K = 32  # segmentations are also compared at this fine K (when the data has users enough)
+DEFAULT_TOP_K = 10
+MAX_TOP_K = 1_000  # longest ranked list evaluated (further bounded by the catalogue)
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,6 +211,13 @@ def evaluate_split(
             "The split left no training or no test events; lower --test-size or move the cut-off.",
             "切分后没有训练或测试事件;请减小 --test-size 或调整截止日期。",
         )
+    notes: list[str] = []
+    bound = min(max(len(item_ids), DEFAULT_TOP_K), MAX_TOP_K)
+    if top_k > bound:
+        # A list longer than the catalogue is the catalogue (the standard @10 is kept even for tiny
+        # catalogues); beyond MAX_TOP_K it is no longer a recommendation list, and costs memory.
+        notes.append(f"top-k {top_k:,} requested; {bound:,} used (catalogue {len(item_ids):,} items).")
+        top_k = bound
     # 1. the users we can evaluate
     users = sorted(set(parts.test["user_id"].astype(str)))
     relevant_all = relevant_items(parts.test, parts.train, users)
@@ -299,7 +308,7 @@ def evaluate_split(
         "n_items": len(item_ids),
         "half_life_days": cfg.half_life_days,
     }
-    return EvaluationResult(results, power, info, top_k=top_k, segmentations_fine=fine)
+    return EvaluationResult(results, power, info, top_k=top_k, segmentations_fine=fine, notes=notes)
 
 
 def _finite(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float | None]]:

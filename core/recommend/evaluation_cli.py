@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
+from core import cli_options as options
 from core.config import AnalysisConfig
 from core.errors import ConfigError
 from core.recommend.splits import SPLITS
@@ -19,6 +19,7 @@ def cli_evaluate(args: argparse.Namespace) -> int:
     from core.ingest.dataset import load_dataset
     from core.recommend.evaluation import evaluate_dataset
     from core.recommend.readable import readable_tables
+    from core.staging import staged_dir
 
     try:
         k_min, k_max = parse_k_range(getattr(args, "k_range", "4-12"))
@@ -31,19 +32,18 @@ def cli_evaluate(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         test_size=args.test_size,
         cutoff=getattr(args, "cutoff", None),
-        segments=args.segments,
+        segments="auto" if args.segments is None else args.segments,
         seed=args.seed,
         config=AnalysisConfig(seed=args.seed, k_min=k_min, k_max=k_max),
         progress=getattr(args, "progress", None),
     )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "evaluation.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
     verdicts = [f"- {t.verdict}" for t in readable_tables(result.to_json()) if t.verdict]
     text = (
         "# Offline evaluation\n\n" + ("\n".join(verdicts) + "\n\n" if verdicts else "") + result.to_markdown()
     )
-    (out / "evaluation.md").write_text(text, encoding="utf-8")
+    with staged_dir(args.out) as out:  # both files or neither
+        (out / "evaluation.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+        (out / "evaluation.md").write_text(text, encoding="utf-8")
     return 0
 
 
@@ -52,12 +52,21 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("events", help="events file (csv/tsv/xlsx/parquet, optionally compressed)")
     parser.add_argument("--items", help="items table joined on item_id (e.g. MovieLens movies.csv)")
     parser.add_argument("--split", choices=SPLITS, default="temporal")
-    parser.add_argument("--top-k", type=int, default=10)
-    parser.add_argument("--test-size", type=int, default=5, help="held-out interactions per user")
-    parser.add_argument("--cutoff", help="temporal split at this date instead of last-N per user")
-    parser.add_argument("--segments", default="auto", help="K for every segmentation, or auto")
+    parser.add_argument("--top-k", type=options.bounded_int("--top-k", 1, 10**12), default=10)
+    parser.add_argument(
+        "--test-size",
+        type=options.bounded_int("--test-size", 1, 10**6),
+        default=5,
+        help="held-out interactions per user",
+    )
+    parser.add_argument(
+        "--cutoff", type=options.cutoff, help="temporal split at this date instead of last-N per user"
+    )
+    parser.add_argument(
+        "--segments", type=options.k_or_auto, default="auto", help="K for every segmentation, or auto"
+    )
     parser.add_argument(
         "--k-range", default="4-12", help="K range of the advisor when --segments is auto (as analyze)"
     )
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--seed", type=options.seed, default=42)
+    parser.add_argument("--out", required=True, type=options.writable_dir, help="output folder")

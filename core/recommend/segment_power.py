@@ -44,7 +44,7 @@ def rfm_segments(train_events: pd.DataFrame, *, k: int, seed: int = 42) -> pd.Se
         monetary = by_user.size().to_numpy(dtype=np.float64)
     features = np.log1p(np.column_stack([recency, frequency, monetary]).clip(min=0))
     features = (features - features.mean(axis=0)) / np.maximum(features.std(axis=0), 1e-12)
-    k = max(1, min(int(k), len(features)))
+    k = max(1, min(int(k), len(np.unique(features.round(9), axis=0))))  # never more than distinct users
     labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(features)
     return pd.Series(labels.astype(np.int64), index=np.asarray(by_user.size().index, dtype=object))
 

@@ -44,7 +44,15 @@ def temporal_split(
     ev = events[events["timestamp"].notna()]
     info: dict[str, Any] = {"kind": "temporal"}
     if cutoff is not None:
-        cut = pd.Timestamp(cutoff)
+        try:
+            cut = pd.Timestamp(cutoff)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ConfigError(
+                f"The cut-off {str(cutoff)[:40]!r} is not a date.",
+                f"截止日期 {str(cutoff)[:40]!r} 不是日期。",
+            ) from exc
+        if cut.tzinfo is not None:  # event times are UTC without a zone
+            cut = cut.tz_convert("UTC").tz_localize(None)
         is_test = (ev["timestamp"] >= cut).to_numpy()
         train, test = ev[~is_test], ev[is_test]
         info["cutoff"] = str(cut)

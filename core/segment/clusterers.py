@@ -7,7 +7,9 @@ raw labels into a `Segmentation` with a final nearest-centroid pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -20,23 +22,32 @@ TREE_MAX_USERS = 3_000  # Ward's linkage is O(n^2) in memory: above this the tre
 HDBSCAN_MAX_USERS = 20_000  # above this HDBSCAN runs on a sample, the rest go to the nearest centroid
 HDBSCAN_DIMS = 15  # HDBSCAN works on a PCA reduction: density is meaningless in 384 dimensions
 HDBSCAN_MIN_SAMPLES = 10  # "dense" neighbourhood; the default (min_cluster_size) calls everything noise
+HDBSCAN_MIN_SIZE = 5  # smallest segment HDBSCAN may report
+HDBSCAN_MIN_USERS = 2 * HDBSCAN_MIN_SIZE  # fewer users cannot hold two such segments
+DISTINCT_DECIMALS = 5  # profiles equal to 5 decimals are the same profile
 
 # A clusterer maps (unit vectors (n, dim), k, seed) to (labels (n,) with -1 = noise, notes, extras).
 Clusterer = Callable[[np.ndarray, int | None, int], "tuple[np.ndarray, list[str], dict[str, Any]]"]
 
 
-def single_threaded() -> Any:
-    """Context limiting BLAS and OpenMP to one thread.
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """Context limiting BLAS and OpenMP to one thread, with scikit-learn's ConvergenceWarning silenced.
 
     The fits here are small and many; on a busy machine threads oversubscribe the cores and k-means
     runs 10x slower. scikit-learn's OpenMP runtime is loaded first: threadpoolctl can only limit
-    libraries that are already loaded.
+    libraries that are already loaded. The warning ("fewer distinct clusters than n_clusters") comes
+    from k-means on duplicate-heavy subsamples; segment_users already says, in its notes, when the
+    users have fewer distinct profiles than K, so the raw line would only be noise on stderr.
     """
     import sklearn.cluster
     import sklearn.metrics  # noqa: F401
+    from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=1)
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -44,6 +55,27 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     x = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norms > 0, norms, 1.0)
+
+
+def count_distinct(vectors: np.ndarray, *, limit: int | None = None) -> int:
+    """Distinct rows of (n, dim) vectors, to DISTINCT_DECIMALS decimals (capped at `limit`).
+
+    Each rounded row is reduced to one number by a fixed random projection: equal rows give
+    equal numbers exactly, and distinct rows colliding has probability ~0. O(n * dim), in chunks
+    (a float64 copy of 500,000 profiles would be 1.5 GB).
+    """
+    x = np.asarray(vectors)
+    if len(x) == 0:
+        return 0
+    direction = np.random.default_rng(0).standard_normal(x.shape[1])
+    keys = np.concatenate(
+        [
+            (np.round(x[start : start + 50_000].astype(np.float64), DISTINCT_DECIMALS) + 0.0) @ direction
+            for start in range(0, len(x), 50_000)
+        ]
+    )  # + 0.0 turns -0.0 into 0.0
+    found = len(np.unique(keys))
+    return found if limit is None else min(found, limit)
 
 
 def centroids_of(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -162,7 +194,7 @@ def hdbscan(x: np.ndarray, k: int | None, seed: int) -> tuple[np.ndarray, list[s
         fit_x = PCA(n_components=HDBSCAN_DIMS, random_state=seed).fit_transform(fit_x)
     # k is only a hint for the smallest segment's size: HDBSCAN finds its own number of segments.
     hint = len(rows) // (3 * k) if k and k >= 2 else int(0.02 * len(rows))
-    min_size = max(5, min(hint, len(rows) // 2))
+    min_size = max(HDBSCAN_MIN_SIZE, min(hint, len(rows) // 2))
     found = HDBSCAN(
         min_cluster_size=min_size, min_samples=min(HDBSCAN_MIN_SAMPLES, min_size), copy=True
     ).fit_predict(fit_x)

@@ -9,6 +9,7 @@ The result types live in `core.segment.types`, stability and identity matching i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,6 +18,8 @@ from core.errors import ConfigError
 from core.progress import Progress, no_progress, scaled
 from core.segment.clusterers import (
     CLUSTERERS,
+    HDBSCAN_MIN_USERS,
+    count_distinct,
     finalise,
     kmeans,
     nearest,
@@ -56,6 +59,13 @@ def _validate(vectors: np.ndarray, method: str, k: int | None) -> np.ndarray:
             f"K must be between 2 and the number of users ({len(x)}); got {k}.",
             f"K 必须在 2 到用户数（{len(x)}）之间，当前为 {k}。",
         )
+    if method == "hdbscan" and len(x) < HDBSCAN_MIN_USERS:
+        raise ConfigError(
+            f"HDBSCAN needs at least {HDBSCAN_MIN_USERS} users to find separate groups; there are "
+            f"{len(x)}. Use k-means or agglomerative.",
+            f"HDBSCAN 至少需要 {HDBSCAN_MIN_USERS} 个用户才能找到分离的群组，当前只有 {len(x)} 个。"
+            "请改用 K-means 或层次聚类。",
+        )
     return normalise(x)
 
 
@@ -75,10 +85,37 @@ def segment_users(
     only as a hint for the minimum segment size. HDBSCAN's noise is reported in `outlier_mask`
     and, with `assign_outliers` (default), joins the nearest segment; otherwise it keeps label -1.
     `stability_runs` re-runs (0 = skip) give `stability` per segment, see `core.segment.stability`.
+    Fewer distinct profiles than `k`: K becomes the number of distinct profiles, said in `notes`
+    (one distinct profile: one segment holding everyone).
     """
     x = _validate(vectors, method, k)
+    notes: list[str] = []
+    distinct = count_distinct(x, limit=(k or 0) + 1)
+    if distinct == 1:
+        return _one_segment(x, method, seed, k)
+    if method != "hdbscan" and k is not None and k > distinct:
+        notes.append(f"K={distinct}: {k} requested, but the users have only {distinct} distinct profiles.")
+        k = distinct
     with single_threaded():
-        return _segment(x, method, k, seed, stability_runs, assign_outliers, progress or no_progress)
+        seg = _segment(x, method, k, seed, stability_runs, assign_outliers, progress or no_progress)
+    return replace(seg, notes=(*notes, *seg.notes)) if notes else seg
+
+
+def _one_segment(x: np.ndarray, method: str, seed: int, k: int | None) -> Segmentation:
+    """Every user has the same profile: one segment, everyone certain, no stability to measure."""
+    asked = f" ({k} requested)" if k and k > 1 else ""
+    return Segmentation(
+        method=method,
+        k=1,
+        seed=seed,
+        labels=np.zeros(len(x), dtype=np.int64),
+        centroids=normalise(x[:1]),
+        confidence=np.ones(len(x)),
+        distance=np.zeros(len(x)),
+        sizes=np.array([len(x)], dtype=np.int64),
+        outlier_mask=np.zeros(len(x), dtype=bool) if method == "hdbscan" else None,
+        notes=(f"K=1{asked}: all {len(x):,} users have the same interest profile, so there is one segment.",),
+    )
 
 
 def _segment(
@@ -109,8 +146,12 @@ def _segment(
         report(0.6, "Checking stability")
 
         def refit(sub: np.ndarray, run_seed: int) -> tuple[np.ndarray, np.ndarray]:
+            # A subsample can hold fewer distinct users than there are segments (K close to n).
+            run_k = min(found, count_distinct(sub))
             run = (
-                kmeans(sub, found, run_seed, n_init=2)[0] if method == "kmeans" else fit(sub, k, run_seed)[0]
+                kmeans(sub, run_k, run_seed, n_init=2)[0]
+                if method == "kmeans"
+                else fit(sub, None if k is None else min(k, run_k), run_seed)[0]
             )
             if not (run >= 0).any():  # hdbscan found nothing in this subsample
                 return np.zeros(len(sub), dtype=np.int64), normalise(sub.mean(axis=0, keepdims=True))

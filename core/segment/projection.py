@@ -106,7 +106,9 @@ def _pca(x: np.ndarray, dims: int, seed: int) -> np.ndarray:
     n_components = min(dims, len(x), x.shape[1])
     out = np.zeros((len(x), dims), dtype=np.float32)
     if len(x) > 1:
-        out[:, :n_components] = PCA(n_components=n_components, random_state=seed).fit_transform(x)
+        with warnings.catch_warnings():  # identical users: zero variance, explained ratio 0/0
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[:, :n_components] = PCA(n_components=n_components, random_state=seed).fit_transform(x)
     return out
 
 
