@@ -136,4 +136,4 @@ def test_recommendations_out_of_range_is_one_error_line(small_events: Path, tmp_
     code = main(["analyze", str(small_events), "--recommendations", "-1", "--out", str(tmp_path)])
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: --recommendations")
+    assert len(err) == 1 and err[0].startswith("error: ") and "--recommendations" in err[0]
