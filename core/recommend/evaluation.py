@@ -250,9 +250,9 @@ def cli_evaluate(args: argparse.Namespace) -> int:
     """`python -m core evaluate EVENTS [--items ITEMS] [--split ..] [--top-k ..] [--test-size ..]
     [--segments K|auto] [--seed N] [--cutoff DATE] --out DIR` -> DIR/evaluation.json + evaluation.md.
     """
-    from core.ingest.dataset import load_dataset
+    from core.ingest.cli_args import load_from_args
 
-    dataset = load_dataset(args.events, items=getattr(args, "items", None))
+    dataset = load_from_args(args)
     result = evaluate_dataset(
         dataset,
         split=args.split,
@@ -273,7 +273,13 @@ def cli_evaluate(args: argparse.Namespace) -> int:
 def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `python -m core evaluate` (for core/cli.py's registry)."""
     parser.add_argument("events", help="events file (csv/tsv/xlsx/parquet, optionally compressed)")
-    parser.add_argument("--items", help="items table joined on item_id (e.g. MovieLens movies.csv)")
+    from core.ingest.cli_args import add_read_options
+
+    add_read_options(
+        parser,
+        items_help="items table joined on item_id (e.g. MovieLens movies.csv)",
+        map_help="override a column mapping, as for analyze",
+    )
     parser.add_argument("--split", choices=SPLITS, default="temporal")
     parser.add_argument("--top-k", type=int, default=10)
     parser.add_argument("--test-size", type=int, default=5, help="held-out interactions per user")
