@@ -109,12 +109,12 @@ def _defaults(columns: list[str], overrides: dict[str, Any] | None, report: Any)
 
 
 def _role_inputs(
-    roles: tuple[str, ...], columns: list[str], defaults: dict[str, Any], scope: str
+    roles: tuple[str, ...], columns: list[str], defaults: dict[str, Any], scope: str, *, width: int = 4
 ) -> dict[str, Any]:
     chosen: dict[str, Any] = {}
-    grid = st.columns(4)
+    grid = st.columns(width)
     for i, role in enumerate(roles):
-        cell = grid[i % 4]
+        cell = grid[i % width]
         label = t(f"data.role.{role}")
         if role == "text":
             default = [c for c in (defaults.get("text") or ()) if c in columns]
@@ -165,7 +165,7 @@ def render_editor(draft: dict[str, Any], *, report: Any = None, shown: str = "")
             table(column_previews(items_frame), height=min(38 + 35 * len(items_columns), 220))
             items_defaults = _defaults(items_columns, options.get("items_mapping"), None)
             items_chosen = _role_inputs(("item_id", "text"), items_columns, items_defaults,
-                                        _scope(draft, items_columns) + "_items")  # fmt: skip
+                                        _scope(draft, items_columns) + "_items", width=2)  # fmt: skip
         submitted = st.form_submit_button(t("data.reread"), type="primary")
     if not submitted:
         return None

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.errors import InterestLensError
+from core.ingest.dataset import load_dataset
 from tests.app.conftest import no_exceptions
+from ui.i18n import STRINGS
+from ui.widgets import error_text
 
 REREAD = "Re-read with these settings"
 
@@ -131,3 +136,23 @@ def test_errors_follow_the_language_without_cli_flags(app: AppTest) -> None:
     at = upload(at, ("plays.tsv", plays_tsv()), ("games.csv", GAMES))
     message = at.error[0].value
     assert "未识别出用户列" in message and "--map" not in message and "列名" not in message
+
+
+@pytest.mark.parametrize(
+    ("events", "items", "overrides", "code"),
+    [
+        (b"a,b\n1,x\n", None, None, "no_user_column"),
+        (b"user_id,User ID,title\n1,2,x\n", None, None, "ambiguous_column"),
+        (b"user_id,title\n1,x\n", b"item_id,title\n1,x\n", None, "no_join_column"),
+        (b"user_id,item_id\n1,x\n", b"Game_ID,Game Name\n1,x\n", None, "items_columns"),
+        (b"user_id,title\n1,x\n", None, {"rating": "stars"}, "column_not_found"),
+    ],
+)
+def test_core_errors_that_name_cli_flags_are_worded_by_the_page(events, items, overrides, code) -> None:
+    with pytest.raises(InterestLensError) as info:
+        load_dataset(
+            events, filename="e.csv", items=items, items_filename="i.csv", mapping_overrides=overrides
+        )
+    assert info.value.code == code
+    text = error_text(info.value)
+    assert text.startswith(STRINGS[f"error.{code}"][0].split("{")[0]) and "--" not in text
