@@ -12,7 +12,7 @@ from core.ingest.items import items_mapping
 from core.ingest.plausibility import check_plausibility
 from core.ingest.rawtable import RawTable
 from core.ingest.read import read_table
-from core.ingest.schema import infer_mapping
+from core.ingest.schema import resolve_mapping
 from core.ingest.sniffing import ReadLimits, _mb
 from core.progress import Progress, no_progress
 
@@ -76,9 +76,7 @@ def load_dataset(
                                limits=limits)  # fmt: skip
     # 2. Map columns: inferred, then the caller's overrides.
     progress(0.4, "Mapping columns")
-    mapping = infer_mapping(raw.frame.columns, skip=mapping_overrides or ())
-    if mapping_overrides:
-        mapping = mapping.with_overrides(mapping_overrides, list(raw.frame.columns))
+    mapping = resolve_mapping(list(raw.frame.columns), mapping_overrides)
     # 3. Clean and convert.
     progress(0.5, "Cleaning rows")
     dataset = clean(raw, mapping, items=items_raw, items_overrides=items_mapping_overrides, options=options)

@@ -16,7 +16,7 @@ import pandas as pd
 from core.data import IngestReport
 from core.errors import IngestError
 from core.ingest.rawtable import RawTable
-from core.ingest.schema import ColumnMapping, infer_mapping, normalize_header
+from core.ingest.schema import ColumnMapping, normalize_header, resolve_mapping
 
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _LIST_COLUMNS = frozenset({"genres", "genre", "tags", "tag", "categories"})
@@ -50,9 +50,7 @@ def items_mapping(
     `overrides` ({canonical: source}, as for the events). IngestError (code `items_columns`) when
     either is missing."""
     columns = list(items.frame.columns)
-    mapping = infer_mapping(columns, skip=overrides or ())
-    if overrides:
-        mapping = mapping.with_overrides(overrides, columns)
+    mapping = resolve_mapping(columns, overrides)
     if not mapping.item_id or not mapping.text:
         shown = ", ".join(columns[:30])
         raise IngestError(

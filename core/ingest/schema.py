@@ -156,6 +156,37 @@ def infer_mapping(columns: Iterable[str], *, skip: Iterable[str] = ()) -> Column
     return ColumnMapping(text=tuple(text), **{name: col for name, (_, col) in best.items()})  # type: ignore[arg-type]
 
 
+def resolve_mapping(
+    columns: Sequence[str],
+    overrides: Mapping[str, str | Sequence[str] | None] | None = None,
+    *,
+    lenient: bool = False,
+) -> ColumnMapping:
+    """The mapping a table is read with: inferred from the headers, then the caller's `overrides`.
+
+    `lenient=True` (for a form that proposes a mapping) never raises: overrides naming a column
+    the table lacks are dropped, and a role two headers claim equally is left unmapped.
+    """
+    columns = [str(c) for c in columns]
+    overrides = dict(overrides or {})
+    if lenient:
+        overrides = {k: v for k, v in overrides.items() if k in SYNONYMS and _present(v, columns)}
+    skip = set(overrides)
+    while True:
+        try:
+            mapping = infer_mapping(columns, skip=skip)
+            break
+        except IngestError as error:
+            if not lenient or error.details.get("role") in skip:
+                raise
+            skip.add(str(error.details["role"]))
+    return mapping.with_overrides(overrides, columns) if overrides else mapping
+
+
+def _present(source: str | Sequence[str] | None, columns: list[str]) -> bool:
+    return not source or all(name in columns for name in _split_sources(source, columns))
+
+
 def require_user_column(mapping: ColumnMapping, columns: Sequence[str]) -> None:
     """IngestError naming the available columns when no user column is mapped."""
     if mapping.user_id is None:
