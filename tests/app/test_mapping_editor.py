@@ -60,6 +60,13 @@ def previews(at: AppTest) -> list[list[str]]:
     ]
 
 
+def test_both_uploaders_accept_every_table_ending(app: AppTest) -> None:
+    at = app.run()
+    wanted = {".data", ".dat", ".txt", ".tsv", ".csv", ".gz", ".zip", ".xlsx", ".parquet"}
+    for key in ("upload_events", "upload_items"):
+        assert wanted <= set(at.file_uploader(key=key).proto.type)
+
+
 def test_headerless_events_and_items_table_are_mapped_in_the_page(app: AppTest) -> None:
     at = upload(app.run(), ("plays.tsv", plays_tsv()), ("games.csv", GAMES))
     no_exceptions(at)
@@ -117,8 +124,9 @@ def test_fixing_the_mapping_clears_the_warning(app: AppTest) -> None:
     pick(at, "Review text", "(not used)")
     at = submit(at)
     assert not at.warning or all("wrongly mapped" not in w.value for w in at.warning)
-    # No text at all is an error in the page's words, and the controls stay.
-    assert at.session_state["dataset"] is None and at.error and previews(at)
+    # No text at all is an error in the page's words (one message, not a pile), and the controls stay.
+    assert at.session_state["dataset"] is None and len(at.error) == 1 and previews(at)
+    assert "No usable rows" in at.error[0].value
 
 
 def test_a_new_file_never_shows_the_previous_files_columns(app: AppTest) -> None:

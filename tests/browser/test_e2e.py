@@ -6,11 +6,9 @@ element, and downloads the members CSV.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tools.live_app import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, nav, start_server, stop_server
+from tools.live_app import CHROMIUM, ROOT, nav
 
 RUN_TIMEOUT_MS = 300_000  # a cold run with the real model on a busy 2-core machine
 
@@ -23,28 +21,6 @@ pytestmark = [
         not (ROOT / "sample_data" / "events.csv").exists(), reason="sample data missing (make sample-data)"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    port = free_port()
-    try:
-        proc = start_server(port)
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def no_exception(page) -> None:

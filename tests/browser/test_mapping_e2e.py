@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tools.live_app import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, nav, start_server, stop_server
+from tools.live_app import CHROMIUM, ROOT, nav
 
 RUN_TIMEOUT_MS = 300_000  # a cold run with the real model on a busy 2-core machine
 GENRES = {  # three kinds of players, each keeping to one kind of game
@@ -37,7 +36,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """plays.tsv (no header: player, game id, hours, epoch seconds) and games.csv (Game_ID, Game Name, Genre)."""
+    """plays.data (a headerless TSV, as MovieLens names it: player, game id, hours, epoch seconds) and games.txt (a CSV: Game_ID, Game Name, Genre)."""
     folder = tmp_path_factory.mktemp("issue12")
     rng = random.Random(12)
     names = [(name, genre) for genre, titles in GENRES.items() for name in titles]
@@ -50,36 +49,14 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
             lines.append(
                 f"p{player:03d}\t{rng.choice(by_genre[genre])}\t{rng.randint(1, 40)}\t{1_700_000_000 + player * 3600 + j}"
             )
-    (folder / "plays.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "plays.data").write_text("\n".join(lines) + "\n", encoding="utf-8")
     rows = [f"{gid},{name},{DESCRIPTIONS[genre]}" for gid, name, genre in games]
-    (folder / "games.csv").write_text("Game_ID,Game Name,Genre\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "games.txt").write_text("Game_ID,Game Name,Genre\n" + "\n".join(rows) + "\n", encoding="utf-8")
     feedback = [f"{rng.randint(1, 150)},{rng.randint(1, 300)},{rng.randint(1, 10)}" for _ in range(1200)]
     (folder / "anime.csv").write_text(
         "User_ID,Anime_ID,Feedback\n" + "\n".join(feedback) + "\n", encoding="utf-8"
     )
     return folder
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    port = free_port()
-    try:
-        proc = start_server(port)
-    except RuntimeError as error:
-        pytest.fail(str(error))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_server(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()
@@ -130,7 +107,7 @@ def test_headerless_tsv_and_items_table_mapped_in_the_page_then_analysed(
     page = browser.new_page(viewport={"width": 1440, "height": 2200}, accept_downloads=True)
     page.goto(server)
     page.get_by_role("button", name="Use sample data").wait_for(timeout=60_000)
-    upload(page, files / "plays.tsv", files / "games.csv")
+    upload(page, files / "plays.data", files / "games.txt")
     alert = page.locator('[data-testid="stAlertContentError"]').first
     alert.wait_for(timeout=60_000)
     assert "No user column was recognised" in alert.inner_text() and "--map" not in alert.inner_text()
@@ -146,7 +123,8 @@ def test_headerless_tsv_and_items_table_mapped_in_the_page_then_analysed(
     choose(page, "Item id", "Game_ID", nth=1)
     choose(page, "Item text (one or more)", "Game Name", nth=1)
     choose(page, "Item text (one or more)", "Genre", nth=1)
-    page.keyboard.press("Escape")  # close the last drop-down before the screenshot
+    page.get_by_text("Items table: the column with the item id").click()  # closes the last drop-down
+    page.wait_for_timeout(800)
     page.screenshot(path=shots / "06-headerless-mapping.png")
     page.get_by_role("button", name="Re-read with these settings").click()
     page.get_by_text("Ingest report").wait_for(timeout=60_000)
