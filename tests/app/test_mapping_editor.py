@@ -164,3 +164,35 @@ def test_core_errors_that_name_cli_flags_are_worded_by_the_page(events, items, o
     assert info.value.code == code
     text = error_text(info.value)
     assert text.startswith(STRINGS[f"error.{code}"][0].split("{")[0]) and "--" not in text
+
+
+def test_the_issues_anime_case_is_walked_to_a_correct_load(app: AppTest) -> None:
+    """Events `User_ID, Anime_ID, Feedback` + items `anime_ids, name, genre` (generated here): each step
+    says what to choose in the page's words, and the plausibility check stops Feedback as review text."""
+    rng = random.Random(5)
+    events = "User_ID,Anime_ID,Feedback\n" + "".join(
+        f"{rng.randint(1, 80)},{rng.randint(1, 60)},{rng.randint(1, 10)}\n" for _ in range(1500)
+    )
+    items = "anime_ids,name,genre\n" + "".join(
+        f"{i},Show {i},{['mecha', 'romance', 'sports'][i % 3]}\n" for i in range(1, 61)
+    )
+    at = upload(app.run(), ("anime.csv", events.encode()), ("anime_items.csv", items.encode()))
+    assert "The items table needs an item id and a text column" in at.error[0].value
+    pick(at, "Item id", "anime_ids", nth=1)
+    pick(at, "Item text (one or more)", ["name", "genre"], nth=1)
+    at = submit(at)
+    assert len(at.error) == 1 and "no events column is the item id" in at.error[0].value
+    pick(at, "Item id", "Anime_ID")
+    at = submit(at)
+    assert not at.error and at.session_state["dataset"] is None  # held back: Feedback is not text
+    assert "Feedback" in at.warning[0].value
+    pick(at, "Review text", "(not used)")
+    pick(at, "Rating", "Feedback")
+    at = submit(at)
+    no_exceptions(at)
+    dataset = at.session_state["dataset"]
+    assert dataset.report.plausibility == [] and dataset.report.mapping["rating"] == "Feedback"
+    assert len(dataset.items) == 60 and dataset.report.items_mapping == {
+        "item_id": "anime_ids",
+        "text": "name + genre",
+    }
