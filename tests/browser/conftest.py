@@ -1,5 +1,6 @@
-"""Shared by the real-browser tests: one `streamlit run app.py` and one chromium for the whole
-session (pages are separate Streamlit sessions; the model loads once)."""
+"""Shared by the real-browser tests: one `streamlit run app.py` for the whole session (pages are
+separate Streamlit sessions; the model loads once) and one chromium per test module (a Playwright
+sync context left open would break later tests that start their own, e.g. tests/core/test_report.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def server() -> Iterator[str]:
         stop_server(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as p:

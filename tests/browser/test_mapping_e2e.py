@@ -14,6 +14,8 @@ import pytest
 
 from tools.live_app import CHROMIUM, ROOT, nav
 
+PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
+
 RUN_TIMEOUT_MS = 300_000  # a cold run with the real model on a busy 2-core machine
 GENRES = {  # three kinds of players, each keeping to one kind of game
     "space": ["Star Harbor", "Orbit Freight", "Nebula Miners", "Comet Courier"],
@@ -76,8 +78,6 @@ def settle(page) -> None:
 
 def choose(page, label: str, value: str, *, nth: int = 0) -> None:
     """Pick `value` in the select box (or multiselect) labelled `label`."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     option = page.get_by_role("option", name=value, exact=True)
     for _attempt in range(3):  # a rerun may replace the widget between the click and the pick
         page.get_by_role("combobox", name=label, exact=True).nth(nth).click()
@@ -113,10 +113,18 @@ def test_headerless_tsv_and_items_table_mapped_in_the_page_then_analysed(
     assert "No user column was recognised" in alert.inner_text() and "--map" not in alert.inner_text()
     no_exception(page)
     # The failed file gets the mapping controls: switch the header off, map by position.
-    page.get_by_text("First row is data").first.click()
-    settle(page)
-    # Column previews (the grid's cells live in its accessibility layer), positional names.
-    page.get_by_text("p000 · p001 · p002").wait_for(state="attached", timeout=30_000)
+    switch = page.get_by_role("switch", name="First row is data").first
+    for _attempt in range(3):  # a click that lands during a rerun can be lost
+        if not switch.is_checked():
+            page.get_by_text("First row is data").first.click()
+        settle(page)
+        try:  # column previews (the grid's cells live in its accessibility layer), positional names
+            page.get_by_text("p000 · p001 · p002").wait_for(state="attached", timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    assert switch.is_checked()
+    page.get_by_text("p000 · p001 · p002").wait_for(state="attached", timeout=10_000)
     choose(page, "User (required)", "1")
     choose(page, "Item id", "2")
     choose(page, "Time", "4")
