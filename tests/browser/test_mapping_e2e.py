@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tools.live_app import CHROMIUM, ROOT, nav
+from tools.live_app import CHROMIUM, ROOT, download_first, no_exception, run_analysis
 
 PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
 
-RUN_TIMEOUT_MS = 300_000  # a cold run with the real model on a busy 2-core machine
 GENRES = {  # three kinds of players, each keeping to one kind of game
     "space": ["Star Harbor", "Orbit Freight", "Nebula Miners", "Comet Courier"],
     "cooking": ["Dungeon Bakery", "Noodle Rush", "Soup Kitchen Tycoon", "Pastry Panic"],
@@ -64,10 +63,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def shots(tmp_path: Path) -> Path:
     return ROOT / "docs" / "screenshots" if os.environ.get("INTEREST_LENS_SCREENSHOTS") else tmp_path
-
-
-def no_exception(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def settle(page) -> None:
@@ -150,23 +145,12 @@ def test_headerless_tsv_and_items_table_mapped_in_the_page_then_analysed(
     page.screenshot(path=shots / "07-headerless-loaded.png")
     no_exception(page)
 
-    nav(page, "Segments").click()
-    page.get_by_role("button", name="Run analysis").click()
-    error = page.locator('[data-testid="stAlertContentError"]')
-    page.get_by_text("Interest map").or_(error).first.wait_for(timeout=RUN_TIMEOUT_MS)
-    assert error.count() == 0, error.first.inner_text()
+    run_analysis(page)
     settle(page)
     no_exception(page)
     page.screenshot(path=shots / "08-headerless-segments.png")
 
-    nav(page, "Export").click()
-    button = page.locator('[data-testid="stDownloadButton"]').first
-    button.wait_for(timeout=120_000)
-    with page.expect_download(timeout=60_000) as info:
-        button.locator("button").click()
-    target = tmp_path / info.value.suggested_filename
-    info.value.save_as(target)
-    rows = target.read_text(encoding="utf-8-sig").splitlines()
+    rows = download_first(page, tmp_path).read_text(encoding="utf-8-sig").splitlines()
     header, body = rows[0].split(","), [r.split(",") for r in rows[1:]]
     users = {r[header.index("user_id")] for r in body}
     assert users == {f"p{i:03d}" for i in range(45)}  # every player, ids as written in column 1
