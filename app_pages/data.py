@@ -9,21 +9,16 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import InterestLensError
-from ui import cached, state
+from ui import cached, mapping_editor, state
 from ui.charts import PALETTE, bars
-from ui.i18n import t
+from ui.i18n import lang, t
 from ui.project import open_project_section
-from ui.widgets import escape_md, file_name, log_unexpected, safe_csv, select, show_error, table
+from ui.widgets import escape_md, file_name, log_unexpected, safe_csv, show_error, table
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_EVENTS = ROOT / "sample_data" / "events.csv"
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "gz", "zip"]
-AUTO = "__auto__"
-NONE = "__none__"
-ENCODINGS = [AUTO, "utf-8", "utf-8-sig", "gb18030", "gbk", "big5", "utf-16", "latin-1", "cp1252"]
-DELIMITERS = {AUTO: None, ",": ",", ";": ";", "\\t": "\t", "|": "|"}
-ROLE_ORDER = ("user_id", "item_id", "text", "review", "event_type", "timestamp", "rating", "quantity",
-              "price", "label", "invoice")  # fmt: skip
+# The uploader filters by name: every ending a delimited table is commonly saved under.
+UPLOAD_TYPES = ["csv", "tsv", "txt", "data", "dat", "xlsx", "parquet", "gz", "zip"]
 
 
 def sample_source() -> dict[str, Any] | None:
@@ -48,18 +43,28 @@ def source_key(source: dict[str, Any], options: dict[str, Any] | None = None) ->
 
 
 def ingest(source: dict[str, Any], options: dict[str, Any] | None = None) -> bool:
-    """Load a source into the session; on failure show why and keep the previous dataset/results."""
+    """Load a source into the session; on failure show why and keep the previous dataset/results.
+
+    The source becomes the draft the mapping editor shows, whether it loads or not. A dataset the
+    plausibility checks doubt is held back (state.PENDING) until the user accepts it."""
     options = options or {}
-    attempt = source_key(source, options)
+    bare = {k: v for k, v in source.items() if k not in ("options", "key")}
+    state.put(state.DRAFT, {"source": bare, "options": options, "key": source_key(bare)})
+    state.put(state.PENDING, None)
+    attempt = source_key(bare, options)
     try:
         key, dataset = cached.load(
-            source["events"],
-            source["filename"],
-            items=source.get("items"),
-            items_filename=source.get("items_filename"),
+            bare["events"],
+            bare["filename"],
+            items=bare.get("items"),
+            items_filename=bare.get("items_filename"),
             mapping_overrides=options.get("mapping") or None,
             encoding=options.get("encoding"),
             delimiter=options.get("delimiter"),
+            has_header=options.get("has_header", True),
+            items_mapping_overrides=options.get("items_mapping") or None,
+            items_delimiter=options.get("items_delimiter"),
+            items_has_header=options.get("items_has_header", True),
         )
     except InterestLensError as error:
         state.put(state.DATA_ERROR, {"key": attempt, "error": error})
@@ -68,6 +73,17 @@ def ingest(source: dict[str, Any], options: dict[str, Any] | None = None) -> boo
         log_unexpected(error)
         state.put(state.DATA_ERROR, {"key": attempt, "error": error})
         return False
+    state.put(state.DATA_ERROR, None)
+    if dataset.report.plausibility:
+        state.put(state.PENDING, {"key": key, "dataset": dataset, "source": bare, "options": options})
+        return True
+    accept(key, dataset, bare, options)
+    return True
+
+
+def accept(key: str, dataset: Any, source: dict[str, Any], options: dict[str, Any]) -> None:
+    """Make `dataset` the session's dataset (a new one clears the results of the previous)."""
+    state.put(state.PENDING, None)
     if key != state.get(state.DATASET_KEY):
         state.put(state.ANALYSIS, None)  # the previous run belongs to another dataset
         state.put(state.ADHOC, None)
@@ -75,8 +91,6 @@ def ingest(source: dict[str, Any], options: dict[str, Any] | None = None) -> boo
     state.put(state.DATASET_KEY, key)
     state.put(state.DATASET_LABEL, source.get("label", "upload"))
     state.put(state.SOURCE, {**source, "options": options, "key": source_key(source)})
-    state.put(state.DATA_ERROR, None)
-    return True
 
 
 def upload_section() -> None:
@@ -120,77 +134,39 @@ def error_section() -> None:
         st.caption(t("data.kept_previous"))
 
 
-def options_section(source: dict[str, Any]) -> None:
-    """Detected encoding, delimiter and mapping, each overridable; re-reads on submit."""
-    options = source.get("options", {})
-    report = state.get(state.DATASET).report
-    with st.expander(t("data.options_title"), expanded=False):
-        columns: list[str] = []
-        inferred: dict[str, Any] = {}
-        try:
-            from core.ingest.schema import infer_mapping
-
-            raw = cached.read_preview(source["events"], source["filename"], encoding=options.get("encoding"),
-                                      delimiter=options.get("delimiter"))  # fmt: skip
-            frame = raw_frame(raw)
-            columns = [str(c) for c in frame.columns]
-            inferred = {k: v for k, v in vars(infer_mapping(columns)).items()}
-            st.caption(t("data.raw_preview"))
-            table(frame.head(50).astype(str), height=240)
-        except InterestLensError as error:
-            show_error(error)
-        with st.form("read_options"):
-            c1, c2 = st.columns(2)
-            auto_enc = t("data.auto_value", value=report.encoding)
-            encoding = select(t("data.encoding"), {e: auto_enc if e == AUTO else e for e in ENCODINGS},
-                              key="read_encoding", default=options.get("encoding") or AUTO, container=c1)  # fmt: skip
-            current_delim = next((k for k, v in DELIMITERS.items() if v == options.get("delimiter")), AUTO)
-            auto_delim = t("data.auto_value", value=repr(report.delimiter))
-            delimiter = select(t("data.delimiter"), {d: auto_delim if d == AUTO else d for d in DELIMITERS},
-                               key="read_delimiter", default=current_delim, container=c2)  # fmt: skip
-            st.caption(t("data.mapping_caption"))
-            overrides: dict[str, Any] = {}
-            grid = st.columns(4)
-            for i, role in enumerate(ROLE_ORDER):
-                if role not in inferred:
-                    continue
-                cell = grid[i % 4]
-                chosen = (options.get("mapping") or {}).get(role, inferred.get(role))
-                if role == "text":
-                    default = [c for c in (chosen or ()) if c in columns]
-                    picked = cell.multiselect(role, columns, default=default, key=f"map_{role}")
-                    if tuple(picked) != tuple(inferred.get("text") or ()):
-                        overrides[role] = list(picked)
-                else:
-                    choices = {NONE: t("data.unmapped"), **{c: c for c in columns}}
-                    value = chosen if chosen in columns else NONE
-                    picked = select(role, choices, key=f"map_{role}", default=value, container=cell)
-                    if (None if picked == NONE else picked) != inferred.get(role):
-                        overrides[role] = None if picked == NONE else picked
-            submitted = st.form_submit_button(t("data.reread"))
-        if submitted:
-            new_options = {
-                "encoding": None if encoding == AUTO else encoding,
-                "delimiter": DELIMITERS[delimiter],
-                "mapping": overrides,
-            }
-            bare = {k: v for k, v in source.items() if k not in ("options", "key")}
-            if ingest(bare, new_options):
-                st.rerun()
-            else:
-                error_section()
+def pending_section() -> None:
+    """The plausibility warning of a held-back dataset, with its override."""
+    pending = state.get(state.PENDING)
+    if not pending:
+        return
+    if mapping_editor.plausibility_warning(pending["dataset"].report.plausibility):
+        accept(pending["key"], pending["dataset"], pending["source"], pending["options"])
+        st.rerun()
+    if state.get(state.DATASET) is not None:
+        st.caption(t("data.kept_previous"))
 
 
-def _index(values: list[str], value: str | None) -> int:
-    return values.index(value) if value in values else 0
-
-
-def raw_frame(raw: Any) -> pd.DataFrame:
-    """The DataFrame inside a core.ingest.read.RawTable."""
-    frame = getattr(raw, "frame", None)
-    if frame is None:
-        frame = raw.data
-    return frame
+def mapping_section(*, expanded: bool) -> None:
+    """The mapping editor for the file in hand (loaded, held back or failed); re-reads on submit."""
+    draft = state.get(state.DRAFT)
+    if not draft or draft["source"].get("events") is None:
+        return
+    pending, dataset = state.get(state.PENDING), state.get(state.DATASET)
+    loaded = (
+        dataset is not None
+        and not state.get(state.DATA_ERROR)
+        and state.get(state.SOURCE).get("key") == draft["key"]
+    )
+    report = pending["dataset"].report if pending else dataset.report if loaded else None
+    with st.expander(t("data.options_title"), expanded=expanded):
+        if expanded:
+            st.caption(t("data.map_failed"))
+        failed = state.get(state.DATA_ERROR)
+        shown = getattr(failed["error"], "message_en", "") if failed else ""
+        options = mapping_editor.render_editor(draft, report=report, shown=shown)
+    if options is not None:
+        ingest(draft["source"], options)
+        st.rerun()  # one message at the top, for this attempt only
 
 
 def report_section() -> None:
@@ -209,6 +185,9 @@ def report_section() -> None:
                  mapping=escape_md(", ".join(f"{k} ← {v}" for k, v in report.mapping.items()), max_len=400)))  # fmt: skip
     if report.attributes:
         st.caption(t("data.attributes", names=escape_md(", ".join(report.attributes), max_len=300)))
+    for finding in report.plausibility:
+        text = finding["zh"] if lang() == "zh" else finding["en"]
+        st.warning(t("data.accepted_warning", text=escape_md(text, max_len=600)), icon="⚠️")
     for warning in report.warnings:
         st.warning(escape_md(warning, max_len=400))
     if rejected_total:
@@ -242,15 +221,20 @@ def render() -> None:
     st.caption(t("data.intro"))
     upload_section()
     error_section()
+    pending_section()
+    # A file that failed or is held back gets its mapping editor right here, open.
+    stuck = bool(state.get(state.DATA_ERROR) or state.get(state.PENDING))
+    if stuck:
+        mapping_section(expanded=True)
     if state.get(state.DATASET) is None:
-        st.info(t("data.empty"), icon="📂")
+        if not stuck:
+            st.info(t("data.empty"), icon="📂")
         open_project_section()
         return
     report_section()
     preview_section()
-    source = state.get(state.SOURCE)
-    if source.get("events") is not None:
-        options_section(source)
+    if not stuck:
+        mapping_section(expanded=False)
     st.page_link("app_pages/segments.py", label=t("data.next"), icon="➡️")
     open_project_section()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from core.cli_options import Parser
 from core.errors import InterestLensError
-from core.ingest.schema import parse_mapping_overrides
+from core.ingest.cli_args import add_read_options
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -24,6 +24,14 @@ def _report_summary(report: Any) -> str:
         f"format {report.file_format}{'+' + report.compression if report.compression else ''}, "
         f"encoding {report.encoding or '-'}, delimiter {report.delimiter!r}",
         "mapping: " + ", ".join(f"{k}={v}" for k, v in report.mapping.items()),
+        *(
+            [
+                f"items ({report.items_source}) mapping: "
+                + ", ".join(f"{k}={v}" for k, v in report.items_mapping.items())
+            ]
+            if report.items_source
+            else []
+        ),
         f"{report.n_users:,} users, {report.n_items:,} items, {report.n_events:,} events",
     ]
     lines += [f"warning: {w}" for w in report.warnings[:10]]
@@ -31,17 +39,9 @@ def _report_summary(report: Any) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from core.ingest.dataset import load_dataset
+    from core.ingest.cli_args import load_from_args
 
-    dataset = load_dataset(
-        args.events,
-        items=args.items,
-        mapping_overrides=parse_mapping_overrides(args.map or []),
-        encoding=args.encoding,
-        delimiter=args.delimiter.replace("\\t", "\t") if args.delimiter else None,
-        sheet=args.sheet,
-    )
-    report = dataset.report
+    report = load_from_args(args).report
     to_stdout = args.report_json == "-"
     print(_report_summary(report), file=sys.stderr if to_stdout else sys.stdout)
     if args.report_json:
@@ -63,12 +63,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def _add_ingest(sub: Any) -> None:
     p = sub.add_parser("ingest", help="read a table, clean it and print the data-quality report")
     p.add_argument("events", help="events table: CSV/TSV (optionally .gz/.zip), .xlsx or .parquet")
-    p.add_argument("--items", help="optional items table joined on item_id (e.g. MovieLens movies.csv)")
-    p.add_argument(
-        "--map",
-        action="append",
-        metavar="CANONICAL=COLUMN",
-        help="override the column mapping, e.g. --map user_id=CustomerID --map text=title+genres",
+    add_read_options(
+        p,
+        items_help="optional items table joined on item_id (e.g. MovieLens movies.csv)",
+        map_help="override the column mapping, e.g. --map user_id=CustomerID --map text=title+genres",
     )
     p.add_argument("--encoding", help="text encoding (default: detected)")
     p.add_argument("--delimiter", help="field delimiter (default: detected; \\t for TAB)")

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from core import cli_options as options
+from core.ingest.cli_args import add_read_options, load_from_args
 
 MAX_RECOMMENDATIONS = 50  # per user, in members.csv and the Excel Recommendations sheet
 
@@ -59,9 +60,8 @@ def k_range_value(text: str) -> tuple[int, int]:
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by analyze and evaluate."""
     parser.add_argument("events", help="events table (CSV/TSV/Excel/Parquet, optionally .gz/.zip)")
-    parser.add_argument("--items", help="optional items table joined on item_id")
-    parser.add_argument(
-        "--map", action="append", default=[], metavar="CANONICAL=SOURCE", help="override a column mapping"
+    add_read_options(
+        parser, items_help="optional items table joined on item_id", map_help="override a column mapping"
     )
     parser.add_argument(
         "--model",
@@ -115,18 +115,6 @@ def add_analyze(subparsers) -> None:
     )
 
 
-def _load(args: argparse.Namespace, *, label_column: str | None = None):
-    from core.ingest.dataset import load_dataset
-    from core.ingest.schema import parse_mapping_overrides
-
-    overrides = parse_mapping_overrides(args.map)
-    if label_column:
-        overrides.setdefault("label", label_column)
-    return load_dataset(
-        Path(args.events), items=Path(args.items) if args.items else None, mapping_overrides=overrides
-    )
-
-
 def _config(args: argparse.Namespace, **extra):
     from core.config import AnalysisConfig
 
@@ -150,7 +138,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     from core.recommend.members import recommend_for_members
     from core.staging import staged_dir
 
-    dataset = _load(args, label_column=args.label_column)
+    dataset = load_from_args(args, label_column=args.label_column)
     config = _config(
         args,
         k=args.k,

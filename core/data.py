@@ -71,6 +71,9 @@ class IngestReport:
     items_source: str = ""  # "" | name of the items table
     items_rows_in: int = 0
     items_unmatched_events: int = 0
+    items_matched_events: int = 0  # events whose item_id is in the items table
+    items_mapping: dict[str, str] = field(default_factory=dict)  # the items table's canonical -> source
+    plausibility: list[dict[str, Any]] = field(default_factory=list)  # core.ingest.plausibility findings
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

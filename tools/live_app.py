@@ -25,6 +25,34 @@ CHROMIUM_ARGS = [
 ]
 
 
+RUN_TIMEOUT_MS = 300_000  # a cold run with the real model on a busy 2-core machine
+
+
+def no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def run_analysis(page, *, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Segments page -> "Run analysis" with the defaults; returns once the map is there (fails on an error)."""
+    nav(page, "Segments").click()
+    page.get_by_role("button", name="Run analysis").click()
+    error = page.locator('[data-testid="stAlertContentError"]')
+    page.get_by_text("Interest map").or_(error).first.wait_for(timeout=timeout_ms)
+    assert error.count() == 0, error.first.inner_text()
+
+
+def download_first(page, folder: Path) -> Path:
+    """Export page -> the first download (the members CSV), saved into `folder` under its own name."""
+    nav(page, "Export").click()
+    button = page.locator('[data-testid="stDownloadButton"]').first
+    button.wait_for(timeout=120_000)
+    with page.expect_download(timeout=60_000) as info:
+        button.locator("button").click()
+    target = folder / info.value.suggested_filename
+    info.value.save_as(target)
+    return target
+
+
 def nav(page, title: str):
     """The sidebar navigation link of a page (page links in the body may share words)."""
     return page.locator('[data-testid="stSidebarNav"] a', has_text=title).first

@@ -75,13 +75,19 @@ def embedder_for(config: AnalysisConfig) -> Any:
 
 # --- ingestion ------------------------------------------------------------------------------
 def read_preview(
-    raw: bytes, filename: str, *, encoding: str | None = None, delimiter: str | None = None
+    raw: bytes,
+    filename: str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    has_header: bool = True,
 ) -> Any:
     """core.ingest.read.read_table, memoised per upload + options."""
     from core.ingest.read import read_table
 
-    key = upload_key(raw, filename, options={"encoding": encoding, "delimiter": delimiter})
-    return memo("raw", key, lambda: read_table(raw, filename, encoding=encoding, delimiter=delimiter))
+    options = {"encoding": encoding, "delimiter": delimiter, "has_header": has_header}
+    key = upload_key(raw, filename, options=options)
+    return memo("raw", key, lambda: read_table(raw, filename, **options))
 
 
 def load(
@@ -93,15 +99,22 @@ def load(
     mapping_overrides: dict[str, str] | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    has_header: bool = True,
+    items_mapping_overrides: dict[str, Any] | None = None,
+    items_delimiter: str | None = None,
+    items_has_header: bool = True,
 ) -> tuple[str, Dataset]:
     """core.ingest.dataset.load_dataset, memoised; returns (dataset key, dataset)."""
     from core.ingest.dataset import load_dataset
 
-    options = {"mapping": mapping_overrides or {}, "encoding": encoding, "delimiter": delimiter}
+    options = {"mapping": mapping_overrides or {}, "encoding": encoding, "delimiter": delimiter,
+               "has_header": has_header, "items_mapping": items_mapping_overrides or {},
+               "items_delimiter": items_delimiter, "items_has_header": items_has_header}  # fmt: skip
     key = upload_key(events, filename, items=items, items_filename=items_filename, options=options)
-    kwargs: dict[str, Any] = {"filename": filename}
+    kwargs: dict[str, Any] = {"filename": filename, "has_header": has_header}
     if items:
-        kwargs.update(items=items, items_filename=items_filename)
+        kwargs.update(items=items, items_filename=items_filename, items_delimiter=items_delimiter,
+                      items_has_header=items_has_header, items_mapping_overrides=items_mapping_overrides or None)  # fmt: skip
     if mapping_overrides:
         kwargs["mapping_overrides"] = mapping_overrides
     if encoding:

@@ -110,8 +110,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "data.upload_events": ("Events file", "行为数据文件"),
     "data.upload_help": (
-        "CSV, TSV, TXT, Excel, Parquet, or a .gz/.zip of one of them.",
-        "支持 CSV、TSV、TXT、Excel、Parquet，或其 .gz/.zip 压缩包。",
+        "CSV, TSV, TXT, .data/.dat, Excel .xlsx, Parquet, or a .gz/.zip of one of them.",
+        "支持 CSV、TSV、TXT、.data/.dat、Excel .xlsx、Parquet，或其 .gz/.zip 压缩包。",
     ),
     "data.upload_items": ("Items table (optional)", "商品表（可选）"),
     "data.items_help": (
@@ -133,13 +133,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "已保留之前加载的数据和结果。",
     ),
     "data.options_title": ("Read options and column mapping", "读取选项与列映射"),
-    "data.raw_preview": (
-        "The file as read (first 50 rows, before mapping):",
-        "读取的原始文件（前 50 行，映射前）：",
-    ),
     "data.encoding": ("Encoding", "编码"),
     "data.delimiter": ("Delimiter", "分隔符"),
-    "data.auto_value": ("detected: {value}", "自动检测：{value}"),
     "data.mapping_caption": (
         "Which column plays which role (detected from the headers; change any of them):",
         "各列对应的角色（根据表头自动识别，可修改）：",
@@ -194,6 +189,72 @@ STRINGS: dict[str, tuple[str, str]] = {
     "proj.assigned": ("{n} users assigned to {k} segments.", "已将 {n} 位用户分配到 {k} 个分群。"),
     "proj.download_assigned": ("Download the new assignments (CSV)", "下载新的分配结果（CSV）"),
     "prof.name_short": ("name", "名称"),
+    # data page: mapping editor and plausibility checks (issue 12, input)
+    "data.map_failed": (
+        "Choose the read options and which column plays which role, then re-read.",
+        "请选择读取选项以及各列对应的角色，然后重新读取。",
+    ),
+    "data.map_events_title": ("Events table", "行为数据表"),
+    "data.map_items_title": ("Items table", "商品表"),
+    "data.auto": ("detect", "自动检测"),
+    "data.space": ("space", "空格"),
+    "data.first_row_data": ("First row is data", "首行是数据"),
+    "data.first_row_help": (
+        "The file has no header row: its columns are then named by position, 1, 2, 3, ...",
+        "文件没有表头行：各列按位置命名为 1、2、3……",
+    ),
+    "data.header_hint": (
+        "Every column name is a number: the first row is probably data. If the file has no header row, switch on “First row is data”.",
+        "所有列名都是数字：首行很可能是数据。若文件没有表头行，请打开“首行是数据”。",
+    ),
+    "data.col_name": ("column", "列"),
+    "data.col_samples": ("sample values", "示例值"),
+    "data.items_mapping_caption": (
+        "Items table: the column with the item id (the same ids as in the events) and the text columns.",
+        "商品表：商品ID列（与行为数据中的ID相同）和文本列。",
+    ),
+    "data.role.user_id": ("User (required)", "用户（必填）"),
+    "data.role.item_id": ("Item id", "商品ID"),
+    "data.role.text": ("Item text (one or more)", "商品文本（可多列）"),
+    "data.role.review": ("Review text", "评价文本"),
+    "data.role.event_type": ("Action (view, purchase, ...)", "行为类型（浏览、购买……）"),
+    "data.role.timestamp": ("Time", "时间"),
+    "data.role.rating": ("Rating", "评分"),
+    "data.role.quantity": ("Quantity", "数量"),
+    "data.role.price": ("Price", "单价"),
+    "data.role.label": ("Known segment (label)", "已知分群（标签）"),
+    "data.role.invoice": ("Invoice / order", "发票/订单号"),
+    "data.pending_title": ("This data looks wrongly mapped", "这份数据的列映射看起来不对"),
+    "data.pending_body": (
+        "It is not loaded yet: fix the mapping below and re-read, or use it as it is.",
+        "数据尚未加载：请在下方修正映射并重新读取，或按现状使用。",
+    ),
+    "data.accept_warnings": ("Use this data anyway", "仍然使用这份数据"),
+    "data.accepted_warning": ("Loaded despite a warning: {text}", "已忽略警告加载：{text}"),
+    "error.no_user_column": (
+        "No user column was recognised. Choose the column that identifies users under “User” below (columns: {columns}).",
+        "未识别出用户列。请在下方“用户”中选择标识用户的列（现有列：{columns}）。",
+    ),
+    "error.ambiguous_column": (
+        "Columns “{first}” and “{second}” both look like {role}: choose one below.",
+        "列“{first}”和“{second}”都像是{role}：请在下方选择其一。",
+    ),
+    "error.no_join_column": (
+        "An items table was given, but no events column is the item id to join it on: choose “Item id” below (columns: {columns}).",
+        "提供了商品表，但行为数据中没有用于关联的商品ID列：请在下方选择“商品ID”（现有列：{columns}）。",
+    ),
+    "error.items_columns": (
+        "The items table needs an item id and a text column: choose them under “Items table” below (columns: {columns}).",
+        "商品表需要商品ID列和文本列：请在下方“商品表”中选择（现有列：{columns}）。",
+    ),
+    "error.column_not_found": (
+        "Column “{column}” (chosen as {role}) is not in this file (columns: {columns}).",
+        "文件中没有列“{column}”（被选为{role}）（现有列：{columns}）。",
+    ),
+    "error.one_column_only": (
+        "Only one column can be {role}; got {columns}.",
+        "{role}只能对应一列，收到：{columns}。",
+    ),
     # segments page
     "seg.title": ("Segments", "分群"),
     "seg.intro": (

@@ -23,6 +23,10 @@ DATASET_LABEL = "dataset_label"  # "sample" or "upload" (never the uploaded file
 SOURCE = "source"  # dict: events bytes/filename, items bytes/filename of DATASET (for re-mapping)
 LAST_UPLOAD = "last_upload"  # key of the last file seen in the uploader (reruns do not re-ingest it)
 DATA_ERROR = "data_error"  # last ingest error (InterestLensError) or None
+DRAFT = (
+    "draft"  # {"source": ..., "options": ..., "key": ...}: the file the mapping editor shows (loaded or not)
+)
+PENDING = "pending"  # {"key", "dataset", "source", "options"}: read, but held back by plausibility findings
 
 ANALYSIS = "analysis"  # core.analysis.Analysis currently shown, or None
 RUN_ERROR = "run_error"  # last failed run (InterestLensError or str) or None
@@ -45,6 +49,8 @@ _DEFAULTS: dict[str, Callable[[], Any]] = {
     SOURCE: dict,
     LAST_UPLOAD: lambda: "",
     DATA_ERROR: lambda: None,
+    DRAFT: lambda: None,
+    PENDING: lambda: None,
     ANALYSIS: lambda: None,
     RUN_ERROR: lambda: None,
     SEGMENT_NAMES: dict,

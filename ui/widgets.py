@@ -13,7 +13,7 @@ import streamlit as st
 
 from core.errors import InterestLensError
 from ui import state
-from ui.i18n import lang, t
+from ui.i18n import STRINGS, lang, t
 
 T = TypeVar("T")
 
@@ -92,12 +92,25 @@ def select(
     return value
 
 
+def error_text(error: BaseException) -> str:
+    """A failure in the page's own words (Markdown-safe). Core errors with a `code` that has an
+    `error.<code>` string are worded by the UI (core's text may name CLI flags such as --map)."""
+    if not isinstance(error, InterestLensError):
+        return t("error.unexpected")
+    key = f"error.{error.code}"
+    if error.code and key in STRINGS:
+        values = {
+            name: escape_md(t(f"data.role.{value}") if name == "role" and f"data.role.{value}" in STRINGS else value,
+                            max_len=400)
+            for name, value in error.details.items()
+        }  # fmt: skip
+        return t(key, **values)
+    return escape_md(error.message(lang()), max_len=1000)
+
+
 def show_error(error: BaseException) -> None:
     """A user-facing message for a failure; never a traceback in the browser."""
-    if isinstance(error, InterestLensError):
-        st.error(error.message(lang()), icon="⚠️")
-    else:
-        st.error(t("error.unexpected"), icon="⚠️")
+    st.error(error_text(error), icon="⚠️")
 
 
 def log_unexpected(error: BaseException) -> None:

@@ -9,6 +9,7 @@ Item text, the items-table join and derived item ids live in core.ingest.items.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -75,9 +76,11 @@ def clean(
     mapping: ColumnMapping,
     *,
     items: RawTable | None = None,
+    items_overrides: Mapping[str, str | Sequence[str] | None] | None = None,
     options: CleaningOptions | None = None,
 ) -> Dataset:
-    """Map, convert and filter `raw` into the canonical events/items tables with a full report."""
+    """Map, convert and filter `raw` into the canonical events/items tables with a full report.
+    `items_overrides` ({canonical: source}) fix the items table's item_id/text columns."""
     opts = options or CleaningOptions()
     frame, n = raw.frame, len(raw.frame)
     _check_columns(mapping, list(frame.columns), "events", raw.header_row)
@@ -172,15 +175,18 @@ def clean(
     review = col(mapping.review).str.replace(CONTROL_CHARS, "", regex=True)
     items_table = None
     if items is not None:
-        items_table = index_items_table(items, report)
+        items_table = index_items_table(items, report, items_overrides)
         if not mapping.item_id:
             raise IngestError(
                 "An items table was given but the events have no item column to join on. Name it with --map item_id=COLUMN.",
                 "提供了商品表，但行为数据中没有可关联的商品列。请用 --map item_id=列名 指定。",
+                code="no_join_column",
+                details={"columns": ", ".join(list(frame.columns)[:30])},
             )
         joined = item.map(items_table["text"])
         known = joined.notna().to_numpy(bool)
         report.items_unmatched_events = int((~known & (reason == "") & (item != "").to_numpy(bool)).sum())
+        report.items_matched_events = int((known & (reason == "")).sum())
         item_text = pd.Series(np.where(known, joined.fillna(""), item_text), index=frame.index, dtype="str")
         if not mapping.text and not mapping.review:
             reject("unknown_item", ~known)

@@ -8,9 +8,11 @@ from pathlib import Path
 from core.data import Dataset
 from core.ingest.cleaning import CleaningOptions, clean
 from core.ingest.guards import read_source_file
+from core.ingest.items import items_mapping
+from core.ingest.plausibility import check_plausibility
 from core.ingest.rawtable import RawTable
 from core.ingest.read import read_table
-from core.ingest.schema import infer_mapping
+from core.ingest.schema import resolve_mapping
 from core.ingest.sniffing import ReadLimits
 from core.progress import Progress, no_progress
 
@@ -32,6 +34,10 @@ def load_dataset(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    has_header: bool = True,
+    items_mapping_overrides: Mapping[str, str | Sequence[str] | None] | None = None,
+    items_delimiter: str | None = None,
+    items_has_header: bool = True,
     options: CleaningOptions | None = None,
     limits: ReadLimits | None = None,
     progress: Progress | None = None,
@@ -39,28 +45,36 @@ def load_dataset(
     """Read the events table (and an optional items table joined on item_id) into a `Dataset`.
 
     `mapping_overrides` ({canonical: source column}) wins over the inferred mapping; `encoding`,
-    `delimiter` and `sheet` apply to the events table (the items table is sniffed on its own).
+    `delimiter`, `sheet` and `has_header` apply to the events table; the items table is sniffed on
+    its own unless `items_delimiter`/`items_has_header`/`items_mapping_overrides` say otherwise.
+    Without a header row the columns are named "1", "2", ... by position. The plausibility findings
+    (core.ingest.plausibility) land in `report.plausibility`; acting on them is the caller's choice.
     """
     progress = progress or no_progress
     limits = limits or ReadLimits()
     # 1. Read the bytes as text tables.
     progress(0.0, "Reading file")
     raw_bytes, name = _read_source(events, filename, limits)
-    raw = read_table(raw_bytes, name, encoding=encoding, delimiter=delimiter, sheet=sheet, limits=limits)
+    raw = read_table(raw_bytes, name, encoding=encoding, delimiter=delimiter, sheet=sheet,
+                     has_header=has_header, limits=limits)  # fmt: skip
     items_raw: RawTable | None = None
     if items is not None:
         progress(0.3, "Reading items table")
         items_bytes, items_name = _read_source(items, items_filename, limits)
-        items_raw = read_table(items_bytes, items_name, limits=limits)
+        items_raw = read_table(items_bytes, items_name, delimiter=items_delimiter, has_header=items_has_header,
+                               limits=limits)  # fmt: skip
     # 2. Map columns: inferred, then the caller's overrides.
     progress(0.4, "Mapping columns")
-    mapping = infer_mapping(raw.frame.columns, skip=mapping_overrides or ())
-    if mapping_overrides:
-        mapping = mapping.with_overrides(
-            mapping_overrides, list(raw.frame.columns), header_row=raw.header_row
-        )
+    mapping = resolve_mapping(list(raw.frame.columns), mapping_overrides, header_row=raw.header_row)
     # 3. Clean and convert.
     progress(0.5, "Cleaning rows")
-    dataset = clean(raw, mapping, items=items_raw, options=options)
+    dataset = clean(raw, mapping, items=items_raw, items_overrides=items_mapping_overrides, options=options)
+    # 4. Does the result look like what the columns hold?
+    text_columns = {c: raw.frame[c] for c in (*mapping.text, mapping.review) if c}
+    if items_raw is not None:
+        for column in items_mapping(items_raw, items_mapping_overrides).text:
+            text_columns.setdefault(column, items_raw.frame[column])
+    findings = check_plausibility(dataset, text_columns=text_columns)
+    dataset.report.plausibility = [f.to_dict() for f in findings]
     progress(1.0, f"{dataset.report.rows_kept:,} of {dataset.report.rows_in:,} rows kept")
     return dataset

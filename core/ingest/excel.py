@@ -7,13 +7,16 @@ import io
 import numpy as np
 
 from core.errors import IngestError
-from core.ingest.rawtable import RawTable, cell_to_str, frame_from_rows
+from core.ingest.rawtable import RawTable, cell_to_str, frame_from_rows, positional_header
 from core.ingest.sniffing import ReadLimits, find_header
 from core.ingest.workbook import formulas_error, formulas_without_values, hidden_sheets
 
 
-def read_xlsx(raw: bytes, *, sheet: str | None = None, limits: ReadLimits | None = None) -> RawTable:
-    """The named sheet, or the first sheet with data; line numbers are sheet row numbers (1-based)."""
+def read_xlsx(
+    raw: bytes, *, sheet: str | None = None, has_header: bool = True, limits: ReadLimits | None = None
+) -> RawTable:
+    """The named sheet, or the first sheet with data; line numbers are sheet row numbers (1-based).
+    Without a header row (`has_header=False`) the columns are named "1", "2", ... by position."""
     limits = limits or ReadLimits()
     sheets = _read_sheets(raw)
     names = [name for name, _ in sheets]
@@ -48,17 +51,21 @@ def read_xlsx(raw: bytes, *, sheet: str | None = None, limits: ReadLimits | None
     name, rows = chosen
     if not rows or not any(any(c.strip() for c in r) for r in rows):
         raise IngestError(f"Sheet '{name}' is empty.", f"工作表“{name}”是空的。")
-    header_index = find_header(rows[:50])
-    if header_index:
+    if has_header:
+        header_index = find_header(rows[:50])
+        header, body_start = rows[header_index], header_index + 1
+    else:
+        header_index = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), 0)
+        header, body_start = positional_header(rows[header_index : header_index + 50]), header_index
+    if has_header and header_index:
         warnings.append(
             f"Skipped {header_index} row(s) above the header; the header is row {header_index + 1}."
         )
-    header = rows[header_index]
     while header and not header[-1].strip():  # trailing unnamed, empty columns of the used range
         header = header[:-1]
     width = len(header)
     body, lines = [], []
-    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+    for offset, row in enumerate(rows[body_start:], start=body_start + 1):
         cells = (row + [""] * width)[:width]
         if any(c.strip() for c in cells):
             body.append(cells)
@@ -75,7 +82,7 @@ def read_xlsx(raw: bytes, *, sheet: str | None = None, limits: ReadLimits | None
         frame=frame,
         lines=np.asarray(lines, dtype=np.int64),
         sheet=name,
-        header_row=header_index + 1,
+        header_row=header_index + 1 if has_header else 0,
         warnings=tuple(warnings + name_warnings),
     )
 

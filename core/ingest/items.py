@@ -9,6 +9,7 @@ Without an item column the id is `t:` + the first 12 hex digits of the SHA-1 of 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -16,7 +17,7 @@ from core.data import IngestReport
 from core.errors import IngestError
 from core.ingest.columns import attribute_names
 from core.ingest.rawtable import RawTable
-from core.ingest.schema import infer_mapping, normalize_header
+from core.ingest.schema import ColumnMapping, normalize_header, resolve_mapping
 
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _LIST_COLUMNS = frozenset({"genres", "genre", "tags", "tag", "categories"})
@@ -43,14 +44,32 @@ def text_id(text: str) -> str:
     return "t:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-def index_items_table(items: RawTable, report: IngestReport) -> pd.DataFrame:
-    """Items table -> DataFrame indexed by item_id with `text` and attributes (first row per id)."""
-    mapping = infer_mapping(items.frame.columns)
+def items_mapping(
+    items: RawTable, overrides: Mapping[str, str | Sequence[str] | None] | None = None
+) -> ColumnMapping:
+    """The items table's item_id and text columns: inferred from its headers, then the caller's
+    `overrides` ({canonical: source}, as for the events). IngestError (code `items_columns`) when
+    either is missing."""
+    columns = list(items.frame.columns)
+    mapping = resolve_mapping(columns, overrides)
     if not mapping.item_id or not mapping.text:
+        shown = ", ".join(columns[:30])
         raise IngestError(
-            f"The items table needs an item id and a text column (e.g. movieId + title). Columns: {', '.join(items.frame.columns)}.",
-            f"商品表需要商品ID列和文本列（如 movieId + title）。现有列：{', '.join(items.frame.columns)}。",
+            f"The items table needs an item id and a text column (e.g. movieId + title). Columns: {shown}. "
+            "Name them with --items-map item_id=COLUMN --items-map text=COLUMN.",
+            f"商品表需要商品ID列和文本列（如 movieId + title）。现有列：{shown}。"
+            "请用 --items-map item_id=列名 --items-map text=列名 指定。",
+            code="items_columns",
+            details={"columns": shown},
         )
+    return mapping
+
+
+def index_items_table(
+    items: RawTable, report: IngestReport, overrides: Mapping[str, str | Sequence[str] | None] | None = None
+) -> pd.DataFrame:
+    """Items table -> DataFrame indexed by item_id with `text` and attributes (first row per id)."""
+    mapping = items_mapping(items, overrides)
     frame = items.frame
     table = pd.DataFrame(
         {"item_id": frame[mapping.item_id].astype("str"), "text": join_text(frame, mapping.text)}
@@ -64,6 +83,7 @@ def index_items_table(items: RawTable, report: IngestReport) -> pd.DataFrame:
         report.warnings.append(
             f"The items table repeats {int(duplicated.sum()):,} item ids; the first row of each is used."
         )
+    report.items_mapping = mapping.as_dict()
     report.items_source = items.source_name
     report.items_rows_in = items.rows_in
     return table[~duplicated].set_index("item_id")

@@ -4,6 +4,7 @@ that build one from rows or typed cells (shared by the CSV, Excel and Parquet re
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -30,7 +31,7 @@ class RawTable:
     encoding: str = ""
     delimiter: str = ""
     sheet: str = ""
-    header_row: int = 1  # 1-based line/row of the header (0 for parquet)
+    header_row: int = 1  # 1-based line/row of the header (0: none, for parquet or has_header=False)
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REJECT_COLUMNS)))
     warnings: tuple[str, ...] = ()
 
@@ -49,6 +50,14 @@ def frame_from_rows(
         cells[:] = rows  # (n_rows, n_cols); rows all have len(names) fields
     frame = pd.DataFrame({n: pd.array(cells[:, j], dtype="str") for j, n in enumerate(names)})
     return frame, warnings
+
+
+def positional_header(rows: list[list[str]]) -> list[str]:
+    """Column names "1", "2", ... for a table without a header row: as many as the most common
+    field count of its non-empty sample rows (rows of another width are rejected by the parsers)."""
+    widths = Counter(len(row) for row in rows if any(str(c).strip() for c in row))
+    width = widths.most_common(1)[0][0] if widths else 1
+    return [str(i) for i in range(1, width + 1)]
 
 
 def _column_names(header: list[str], limits: ReadLimits) -> tuple[list[str], list[str]]:

@@ -25,7 +25,14 @@ from core.ingest.guards import (
     unzip_table,
 )
 from core.ingest.headers import drop_repeated_headers
-from core.ingest.rawtable import REJECT_COLUMNS, RawTable, _column_names, cell_to_str, frame_from_rows
+from core.ingest.rawtable import (
+    REJECT_COLUMNS,
+    RawTable,
+    _column_names,
+    cell_to_str,
+    frame_from_rows,
+    positional_header,
+)
 from core.ingest.sniffing import (
     ReadLimits,
     _mb,
@@ -47,9 +54,13 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    has_header: bool = True,
     limits: ReadLimits | None = None,
 ) -> RawTable:
-    """Read an uploaded table from its bytes. Raises IngestError (EN + ZH) when it cannot be used."""
+    """Read an uploaded table from its bytes. Raises IngestError (EN + ZH) when it cannot be used.
+
+    `has_header=False` reads the first row as data and names the columns by position, "1", "2", ...
+    (CSV/TSV and Excel; Parquet always names its columns)."""
     limits = limits or ReadLimits()
     name = PurePath(filename or "upload").name
     if len(raw) > limits.max_upload_bytes:
@@ -90,14 +101,20 @@ def read_table(
 
         check_xlsx(raw, limits)
         return _finish(
-            read_xlsx(raw, sheet=sheet, limits=limits), name, "xlsx", compression, warnings, limits
+            read_xlsx(raw, sheet=sheet, has_header=has_header, limits=limits),
+            name,
+            "xlsx",
+            compression,
+            warnings,
+            limits,
         )
     if kind == "parquet":
         check_parquet(raw, limits)
         return _finish(_read_parquet(raw), name, "parquet", compression, warnings, limits)
     if not compression:  # unpacked text was counted while decompressing
         check_line_count(count_lines(raw), limits)
-    return _finish(_read_text(raw, encoding, delimiter, limits), name, "", compression, warnings, limits)
+    table = _read_text(raw, encoding, delimiter, limits, has_header=has_header)
+    return _finish(table, name, "", compression, warnings, limits)
 
 
 def _finish(
@@ -131,7 +148,13 @@ def _finish(
 
 # --- delimited text --------------------------------------------------------------------------------
 def _read_text(
-    raw: bytes, encoding: str | None, delimiter: str | None, limits: ReadLimits, *, fast: bool = True
+    raw: bytes,
+    encoding: str | None,
+    delimiter: str | None,
+    limits: ReadLimits,
+    *,
+    fast: bool = True,
+    has_header: bool = True,
 ) -> RawTable:
     """Decode and parse delimited text (parsers in core.ingest.textparse). `fast` tries `_parse_fast` first;
     the strict row-by-row parse (`fast=False`) is the reference and handles every file the fast
@@ -162,16 +185,23 @@ def _read_text(
         sample_rows = list(csv.reader(sample, delimiter=delimiter))
     except csv.Error:
         sample_rows = [line.split(delimiter) for line in sample]
-    header_index = start + find_header(sample_rows)
-    if header_index > start:
+    if not has_header:
+        header_index = start + next(
+            (i for i, row in enumerate(sample_rows) if any(c.strip() for c in row)), 0
+        )
+        header = positional_header(sample_rows)
+        header_lines = 0
+    else:
+        header_index = start + find_header(sample_rows)
+    if has_header and header_index > start:
         warnings.append(
             f"Skipped {header_index - start} line(s) above the header; the header is line {header_index + 1}."
         )
-    header_lines = 1
     try:
-        reader = csv.reader(lines[header_index:], delimiter=delimiter, strict=True)
-        header = next(reader)
-        header_lines = reader.line_num
+        if has_header:
+            reader = csv.reader(lines[header_index:], delimiter=delimiter, strict=True)
+            header = next(reader)
+            header_lines = reader.line_num
     except (csv.Error, StopIteration) as exc:
         raise IngestError("The header line cannot be read.", "无法读取表头行。") from exc
     if len(header) > limits.max_columns:
@@ -190,7 +220,7 @@ def _read_text(
             lines=parsed[1],
             encoding=decoded.encoding,
             delimiter=delimiter,
-            header_row=header_index + 1,
+            header_row=header_index + 1 if has_header else 0,
             rejects=pd.DataFrame([], columns=list(REJECT_COLUMNS)),
             warnings=tuple(warnings + name_warnings),
         )
@@ -211,7 +241,7 @@ def _read_text(
         lines=np.asarray(row_lines, dtype=np.int64),
         encoding=decoded.encoding,
         delimiter=delimiter,
-        header_row=header_index + 1,
+        header_row=header_index + 1 if has_header else 0,
         rejects=pd.DataFrame(rejects, columns=list(REJECT_COLUMNS)),
         warnings=tuple(warnings + name_warnings),
     )

@@ -79,6 +79,8 @@ class ColumnMapping:
                 raise IngestError(
                     f"Unknown column role '{canonical}'. Use one of: {', '.join(CANONICAL)}.",
                     f"未知的列角色“{canonical}”。可用：{', '.join(CANONICAL)}。",
+                    code="unknown_role",
+                    details={"role": canonical},
                 )
             names = _split_sources(source, available) if source else []
             for name in names:
@@ -87,6 +89,8 @@ class ColumnMapping:
                     raise IngestError(
                         f"Column '{name}' (given for {canonical}) is not in the file. Columns: {shown_en}.",
                         f"文件中没有列“{name}”（指定为 {canonical}）。现有列：{shown_zh}。",
+                        code="column_not_found",
+                        details={"column": name, "role": canonical, "columns": shown_en},
                     )
             if canonical == "text":
                 changes["text"] = tuple(names)
@@ -95,6 +99,8 @@ class ColumnMapping:
                     raise IngestError(
                         f"Only one column can be {canonical}; got {', '.join(names)}.",
                         f"{canonical} 只能对应一列，收到：{', '.join(names)}。",
+                        code="one_column_only",
+                        details={"role": canonical, "columns": ", ".join(names)},
                     )
                 changes[canonical] = names[0] if names else None
         # A column now assigned explicitly is removed from any role it had by inference.
@@ -166,8 +172,42 @@ def infer_mapping(columns: Iterable[str], *, skip: Iterable[str] = ()) -> Column
                 f"Columns '{current[1]}' and '{column}' both look like {canonical}. "
                 f"Choose one, e.g. --map {canonical}={current[1]}.",
                 f"列“{current[1]}”和“{column}”都像是 {canonical}，请指定其一，例如 --map {canonical}={current[1]}。",
+                code="ambiguous_column",
+                details={"role": canonical, "first": current[1], "second": column},
             )
     return ColumnMapping(text=tuple(text), **{name: col for name, (_, col) in best.items()})  # type: ignore[arg-type]
+
+
+def resolve_mapping(
+    columns: Sequence[str],
+    overrides: Mapping[str, str | Sequence[str] | None] | None = None,
+    *,
+    lenient: bool = False,
+    header_row: int = 1,
+) -> ColumnMapping:
+    """The mapping a table is read with: inferred from the headers, then the caller's `overrides`.
+
+    `lenient=True` (for a form that proposes a mapping) never raises: overrides naming a column
+    the table lacks are dropped, and a role two headers claim equally is left unmapped.
+    """
+    columns = [str(c) for c in columns]
+    overrides = dict(overrides or {})
+    if lenient:
+        overrides = {k: v for k, v in overrides.items() if k in SYNONYMS and _present(v, columns)}
+    skip = set(overrides)
+    while True:
+        try:
+            mapping = infer_mapping(columns, skip=skip)
+            break
+        except IngestError as error:
+            if not lenient or error.details.get("role") in skip:
+                raise
+            skip.add(str(error.details["role"]))
+    return mapping.with_overrides(overrides, columns, header_row=header_row) if overrides else mapping
+
+
+def _present(source: str | Sequence[str] | None, columns: list[str]) -> bool:
+    return not source or all(name in columns for name in _split_sources(source, columns))
 
 
 def require_user_column(mapping: ColumnMapping, columns: Sequence[str], *, header_row: int = 1) -> None:
@@ -186,6 +226,8 @@ def require_user_column(mapping: ColumnMapping, columns: Sequence[str], *, heade
             f"No user column found (looked for user_id, customer, 用户ID, ...). Columns: {shown_en}. "
             "Name it with --map user_id=COLUMN.",
             f"未找到用户列（如 user_id、customer、用户ID）。现有列：{shown_zh}。请用 --map user_id=列名 指定。",
+            code="no_user_column",
+            details={"columns": shown_en},
         )
 
 
@@ -205,15 +247,16 @@ def normalize_event_type(value: str, extra: Mapping[str, str] | None = None) -> 
     return EVENT_LOOKUP.get(key)
 
 
-def parse_mapping_overrides(pairs: Sequence[str]) -> dict[str, str]:
-    """`["canonical=source", ...]` (the CLI's `--map`) -> {canonical: source}; the source is kept exactly."""
+def parse_mapping_overrides(pairs: Sequence[str], *, flag: str = "--map") -> dict[str, str]:
+    """`["canonical=source", ...]` (the CLI's `--map` or `--items-map`, named by `flag` in errors) ->
+    {canonical: source}; the source is kept exactly."""
     out: dict[str, str] = {}
     for pair in pairs:
         canonical, sep, source = pair.partition("=")
         if not sep or not canonical.strip():
             raise InterestLensError(
-                f"--map expects canonical=column, got '{pair}'.",
-                f"--map 的格式应为 角色=列名，收到“{pair}”。",
+                f"{flag} expects canonical=column, got '{pair}'.",
+                f"{flag} 的格式应为 角色=列名，收到“{pair}”。",
             )
         out[canonical.strip()] = source
     return out

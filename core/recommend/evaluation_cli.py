@@ -8,6 +8,7 @@ import json
 from core import cli_options as options
 from core.config import AnalysisConfig
 from core.errors import ConfigError
+from core.ingest.cli_args import add_read_options
 from core.recommend.splits import SPLITS
 
 
@@ -16,7 +17,7 @@ def cli_evaluate(args: argparse.Namespace) -> int:
     [--segments K|auto] [--seed N] [--cutoff DATE] --out DIR` -> DIR/evaluation.json + evaluation.md.
     """
     from core.config import parse_k_range
-    from core.ingest.dataset import load_dataset
+    from core.ingest.cli_args import load_from_args
     from core.recommend.evaluation import evaluate_dataset
     from core.recommend.readable import readable_tables
     from core.staging import staged_dir
@@ -25,7 +26,7 @@ def cli_evaluate(args: argparse.Namespace) -> int:
         k_min, k_max = parse_k_range(getattr(args, "k_range", "4-12"))
     except ValueError as exc:
         raise ConfigError(f"--k-range: {exc}.", f"--k-range 格式应为 4-12：{exc}。") from None
-    dataset = load_dataset(args.events, items=getattr(args, "items", None))
+    dataset = load_from_args(args)
     result = evaluate_dataset(
         dataset,
         split=args.split,
@@ -50,7 +51,11 @@ def cli_evaluate(args: argparse.Namespace) -> int:
 def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `python -m core evaluate` (for core/cli.py's registry)."""
     parser.add_argument("events", help="events file (csv/tsv/xlsx/parquet, optionally compressed)")
-    parser.add_argument("--items", help="items table joined on item_id (e.g. MovieLens movies.csv)")
+    add_read_options(
+        parser,
+        items_help="items table joined on item_id (e.g. MovieLens movies.csv)",
+        map_help="override a column mapping, as for analyze",
+    )
     parser.add_argument("--split", choices=SPLITS, default="temporal")
     parser.add_argument("--top-k", type=options.bounded_int("--top-k", 1, 10**12), default=10)
     parser.add_argument(

@@ -1,4 +1,6 @@
-"""Shared fixtures of the browser tests: one real `streamlit run app.py` and one chromium per module."""
+"""Shared by the real-browser tests: one `streamlit run app.py` for the whole session (pages are
+separate Streamlit sessions; the model loads once) and one chromium per test module (a Playwright
+sync context left open would break later tests that start their own, e.g. tests/core/test_report.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pytest
 from tools.live_app import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, stop_server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     port = free_port()
     try:

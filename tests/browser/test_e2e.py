@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.live_app import CHROMIUM, ROOT, nav
-
-RUN_TIMEOUT_MS = 300_000  # a cold run with the real model on a busy 2-core machine
+from tools.live_app import CHROMIUM, ROOT, download_first, nav, no_exception, run_analysis
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,10 +21,6 @@ pytestmark = [
 ]
 
 
-def no_exception(page) -> None:
-    assert page.locator('[data-testid="stException"]').count() == 0
-
-
 def test_sample_data_to_segments_profile_and_download(server, browser, tmp_path):
     page = browser.new_page(accept_downloads=True)
     page.goto(server)
@@ -34,11 +28,7 @@ def test_sample_data_to_segments_profile_and_download(server, browser, tmp_path)
     page.get_by_text("Ingest report").wait_for(timeout=120_000)
     no_exception(page)
 
-    nav(page, "Segments").click()
-    page.get_by_role("button", name="Run analysis").click()
-    error = page.locator('[data-testid="stAlertContentError"]')
-    page.get_by_text("Interest map").or_(error).first.wait_for(timeout=RUN_TIMEOUT_MS)
-    assert error.count() == 0, error.first.inner_text()
+    run_analysis(page)
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     no_exception(page)
 
@@ -47,16 +37,9 @@ def test_sample_data_to_segments_profile_and_download(server, browser, tmp_path)
     page.get_by_text("Members and why they are here").wait_for(timeout=60_000)
     no_exception(page)
 
-    nav(page, "Export").click()
-    button = page.locator('[data-testid="stDownloadButton"]').first
-    button.wait_for(timeout=120_000)
-    with page.expect_download(timeout=60_000) as info:
-        button.locator("button").click()
-    download = info.value
-    name = download.suggested_filename
+    target = download_first(page, tmp_path)
+    name = target.name
     assert name.startswith("interest-lens_members_") and name.endswith(".csv") and "events" not in name
-    target = tmp_path / name
-    download.save_as(target)
     header = target.read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("user_id") and "segment" in header
     no_exception(page)
