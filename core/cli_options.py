@@ -193,3 +193,13 @@ def existing_file(text: str) -> Path:
         what_zh = "是文件夹" if path.is_dir() else "不存在"
         raise _bad(f"the file '{text}' {what}.", f"文件“{text}”{what_zh}。")
     return path
+
+
+def k_range(text: str) -> tuple[int, int]:
+    """The K advisor's actionable range, `LOW-HIGH` (e.g. 4-12), for analyze and evaluate alike."""
+    from core.config import parse_k_range
+
+    try:
+        return parse_k_range(text)
+    except ValueError as exc:
+        raise _bad(f"{exc}.", f"格式应为 4-12（{exc}）。") from None

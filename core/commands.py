@@ -47,16 +47,6 @@ class ConsoleProgress:
             self.stream.write("\n")
 
 
-def k_range_value(text: str) -> tuple[int, int]:
-    """argparse type of `--k-range LOW-HIGH` (the K advisor's actionable range)."""
-    from core.config import parse_k_range
-
-    try:
-        return parse_k_range(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by analyze and evaluate."""
     parser.add_argument("events", help="events table (CSV/TSV/Excel/Parquet, optionally .gz/.zip)")
@@ -89,7 +79,7 @@ def add_analyze(subparsers) -> None:
     )
     parser.add_argument(
         "--k-range",
-        type=k_range_value,
+        type=options.k_range,
         default=(4, 12),
         help="K range the advisor proposes from (default 4-12)",
     )

@@ -7,7 +7,6 @@ import json
 
 from core import cli_options as options
 from core.config import AnalysisConfig
-from core.errors import ConfigError
 from core.ingest.cli_args import add_read_options
 from core.recommend.splits import SPLITS
 
@@ -16,16 +15,12 @@ def cli_evaluate(args: argparse.Namespace) -> int:
     """`python -m core evaluate EVENTS [--items ITEMS] [--split ..] [--top-k ..] [--test-size ..]
     [--segments K|auto] [--seed N] [--cutoff DATE] --out DIR` -> DIR/evaluation.json + evaluation.md.
     """
-    from core.config import parse_k_range
     from core.ingest.cli_args import load_from_args
     from core.recommend.evaluation import evaluate_dataset
     from core.recommend.readable import readable_tables
     from core.staging import staged_dir
 
-    try:
-        k_min, k_max = parse_k_range(getattr(args, "k_range", "4-12"))
-    except ValueError as exc:
-        raise ConfigError(f"--k-range: {exc}.", f"--k-range 格式应为 4-12：{exc}。") from None
+    k_min, k_max = args.k_range
     dataset = load_from_args(args)
     result = evaluate_dataset(
         dataset,
@@ -71,7 +66,10 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
         "--segments", type=options.k_or_auto, default="auto", help="K for every segmentation, or auto"
     )
     parser.add_argument(
-        "--k-range", default="4-12", help="K range of the advisor when --segments is auto (as analyze)"
+        "--k-range",
+        type=options.k_range,
+        default=(4, 12),
+        help="K range of the advisor when --segments is auto (as analyze)",
     )
     parser.add_argument("--seed", type=options.seed, default=42)
     parser.add_argument("--out", required=True, type=options.writable_dir, help="output folder")
