@@ -137,10 +137,23 @@ def evaluation_view(analysis) -> None:
                 for column, help_text in readable.tooltips.items()
             },
         )
+    if note := sample_note(stored.split):
+        st.caption(note)
     for note in getattr(stored, "notes", []):
         st.caption(escape_md(note, max_len=400))
     with st.expander(t("rec.metric_defs")):
         st.markdown(t("rec.metric_defs_body"))
+
+
+def sample_note(split: dict) -> str:
+    """How many test users were scored, and out of how many (when a sample was drawn)."""
+    if not split.get("n_eval_users"):
+        return ""
+    scored = f"{int(split['n_eval_users']):,}"
+    total = split.get("eval_users_sampled_from")
+    if total:
+        return t("rec.eval_sampled", n=scored, total=f"{int(total):,}")
+    return t("rec.eval_all_users", n=scored)
 
 
 def evaluation_tables(result) -> list:

@@ -528,6 +528,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "exp.n_recs": ("Items per user", "每位用户的推荐数"),
     "exp.recs_running": ("Recommending items for every user…", "正在为每位用户生成推荐…"),
+    # --- h1213-finish: evaluation sample size ---
+    "rec.eval_sampled": (
+        "Scored on {n} of {total} test users (a fixed random sample, so the evaluation takes seconds).",
+        "在 {total} 名测试用户中抽取 {n} 名评分（固定的随机样本，评估只需几秒）。",
+    ),
+    "rec.eval_all_users": ("Scored on all {n} test users.", "对全部 {n} 名测试用户评分。"),
 }
 
 

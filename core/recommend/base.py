@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -30,6 +32,10 @@ class Interactions:
     seen: sparse.csr_matrix  # (n_users, n_items) float64 in {0, 1}
 
 
+MEMO_SIZE = 8  # recent build_interactions results kept (an evaluation refits ~20 models on 2 frames)
+_memo: OrderedDict[tuple, tuple[weakref.ref, Interactions]] = OrderedDict()
+
+
 def build_interactions(
     events: pd.DataFrame,
     item_ids: Sequence[str] | np.ndarray,
@@ -43,8 +49,44 @@ def build_interactions(
 
     weight(event) = weights[event_type] x (rating / max rating, if ratings are used) x
     0.5 ** (age_days / half_life_days), age measured from `reference_time` (default: last event).
+
+    Events frames are treated as read-only: the result is memoised per frame object (a weak
+    reference, so a frame that is gone is never matched) and arguments, because an evaluation fits
+    every recommender and segmentation on the same training frame.
     """
     item_ids = np.asarray(item_ids, dtype=object)
+    key = (
+        id(events),
+        len(events),
+        len(item_ids),
+        hash(tuple(item_ids.tolist())),
+        tuple(sorted((weights or {}).items())),
+        half_life_days,
+        use_ratings,
+        reference_time,
+    )
+    hit = _memo.get(key)
+    if hit is not None and hit[0]() is events:
+        _memo.move_to_end(key)
+        return hit[1]
+    result = _build_interactions(events, item_ids, weights, half_life_days, use_ratings, reference_time)
+    try:
+        _memo[key] = (weakref.ref(events), result)
+    except TypeError:  # an object that cannot be weakly referenced is simply not memoised
+        return result
+    while len(_memo) > MEMO_SIZE:
+        _memo.popitem(last=False)
+    return result
+
+
+def _build_interactions(
+    events: pd.DataFrame,
+    item_ids: np.ndarray,
+    weights: Mapping[str, float] | None,
+    half_life_days: float | None,
+    use_ratings: bool,
+    reference_time: pd.Timestamp | None,
+) -> Interactions:
     item_index = pd.Index(item_ids)
     cols = item_index.get_indexer(events["item_id"].astype(str))
     ev = events.loc[cols >= 0]

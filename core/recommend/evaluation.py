@@ -106,6 +106,7 @@ def evaluate_dataset(
     item_vectors: np.ndarray | None = None,
     tfidf_vectors: np.ndarray | None = None,
     fine_k: int | None = FINE_K,
+    max_eval_users: int | None = None,
     progress: Progress | None = None,
 ) -> EvaluationResult:
     """Split `dataset`, fit every recommender and segmentation on the train part, score the test part.
@@ -115,7 +116,8 @@ def evaluate_dataset(
     (default 32) adds a second comparison of segmentations at a fine K.
     config supplies event weights, half-life, ratings use and K range (default AnalysisConfig()).
     item_vectors / tfidf_vectors: the analysis's embeddings of `dataset.items` rows and their TF-IDF
-    vectors (skip re-embedding).
+    vectors (skip re-embedding). max_eval_users: score a seeded random sample of this many test
+    users (every one when None); the split info records `n_eval_users` and `eval_users_sampled_from`.
     """
     from core.embed.embedding import make_embedder
 
@@ -150,6 +152,7 @@ def evaluate_dataset(
         config=cfg,
         recommenders=recommenders,
         fine_k=fine_k,
+        max_eval_users=max_eval_users,
         progress=scaled(report, 0.2, 1.0),
     )
 
@@ -191,6 +194,7 @@ def evaluate_split(
     recommenders: tuple[str, ...] = RECOMMENDER_ORDER,
     segment_options: dict[str, Any] | None = None,
     fine_k: int | None = None,
+    max_eval_users: int | None = None,
     progress: Progress | None = None,
 ) -> EvaluationResult:
     """Evaluate on a prepared split with prepared item vectors ((n_items, dim) rows follow item_ids).
@@ -223,6 +227,13 @@ def evaluate_split(
     relevant_all = relevant_items(parts.test, parts.train, users)
     eval_users = [u for u, r in zip(users, relevant_all, strict=True) if r]
     relevant = [r for r in relevant_all if r]
+    sampled_from = len(eval_users)
+    if max_eval_users is not None and len(eval_users) > max_eval_users:
+        pick = np.sort(
+            np.random.default_rng(seed).choice(len(eval_users), int(max_eval_users), replace=False)
+        )
+        eval_users = [eval_users[i] for i in pick]
+        relevant = [relevant[i] for i in pick]
     # 2. train-only profiles and our segments
     profile_opts: dict[str, Any] = dict(
         weights=cfg.weights, half_life_days=cfg.half_life_days, use_ratings=cfg.use_ratings
@@ -287,7 +298,8 @@ def evaluate_split(
             segmentations["tfidf"] = pd.Series(tfidf.labels, index=tfidf_profiles.user_ids.astype(str))
         segmentations["random"] = random_segments(ours_at_k, seed=seed)
         segmentations["single"] = single_segment(ours_at_k.index)
-        return segment_power(parts, segmentations, item_ids=item_ids, top_k=top_k, segment_options=seg_opts)
+        return segment_power(parts, segmentations, item_ids=item_ids, top_k=top_k, segment_options=seg_opts,
+                             eval_users=(eval_users, relevant))  # fmt: skip
 
     power = compare(k, ours_labels)
     fine: dict[str, dict[str, float]] = {}
@@ -303,7 +315,8 @@ def evaluate_split(
         "k": int(k),
         "fine_k": int(fine_k) if fine and fine_k is not None else None,
         "n_eval_users": len(eval_users),
-        "skipped_users": len(users) - len(eval_users),
+        "eval_users_sampled_from": sampled_from if len(eval_users) < sampled_from else None,
+        "skipped_users": len(users) - sampled_from,
         "cold_users": int(cold),
         "n_items": len(item_ids),
         "half_life_days": cfg.half_life_days,

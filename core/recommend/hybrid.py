@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from core.recommend.base import Recommender
-from core.recommend.metrics import ranking_metrics, relevant_items
+from core.recommend.metrics import relevant_items
 from core.recommend.models import ContentRecommender, ItemKNNRecommender, SegmentPopularRecommender
 from core.recommend.splits import random_split, temporal_split
 
@@ -123,17 +123,27 @@ class HybridRecommender(Recommender):
             model = self._component(c).fit(val.train, **kwargs)
             rows = pd.Index(model.interactions_.user_ids).get_indexer(users)
             parts[c] = _standardise(model, rows)
-        seen, seen_rows = model.interactions_.seen, rows  # every component saw the same val.train
+        # Seen items get a score no blend can lift (weights are >= 0 and sum to 1), so the mask is
+        # applied once; each grid point is then a weighted sum, a top-10 and a vectorised NDCG@10.
+        floor = -1e6
+        warm = rows >= 0
+        mask_rows, mask_cols = model.interactions_.seen[rows[warm]].nonzero()
+        mask_rows = np.flatnonzero(warm)[mask_rows]
+        for c in names:
+            parts[c][mask_rows, mask_cols] = floor
+        index = pd.Index(model.item_ids_)
+        gain = _relevance_matrix(relevant, index)
         grid = np.round(np.arange(0.0, 1.0 + 1e-9, self.grid_step), 6)
         best, best_w = -1.0, {names[0]: 1.0}
+        blend = np.empty_like(parts[names[0]])
         for combo in itertools.product(grid, repeat=len(names)):
             if abs(sum(combo) - 1.0) > 1e-6:
                 continue
-            blend = np.zeros_like(parts[names[0]])
-            for w, c in zip(combo, names, strict=True):
-                blend += w * parts[c]
-            ranked = _top_items(blend, seen, seen_rows, model.item_ids_, 10)
-            score = ranking_metrics(ranked, relevant, k=10)["ndcg@10"]
+            np.multiply(parts[names[0]], np.float32(combo[0]), out=blend)
+            for w, c in zip(combo[1:], names[1:], strict=True):
+                if w:
+                    blend += np.float32(w) * parts[c]
+            score = _ndcg_at(blend, gain, 10)
             if score > best + 1e-12:
                 best, best_w = score, dict(zip(names, map(float, combo), strict=True))
         self.validation_ = {"ndcg@10": best, "n_users": len(users), "val_size": self.val_size}
@@ -176,14 +186,31 @@ def _standardise(model: Recommender, rows: np.ndarray) -> np.ndarray:
     return scores.astype(np.float32)
 
 
-def _top_items(scores: np.ndarray, seen: Any, rows: np.ndarray, item_ids: np.ndarray, k: int) -> np.ndarray:
-    scores = scores.copy()
-    warm = rows >= 0
-    mask = seen[rows[warm]].nonzero()
-    block = scores[warm]
-    block[mask] = -np.inf
-    scores[warm] = block
+def _relevance_matrix(relevant: list[set[str]], index: pd.Index) -> Any:
+    """(n_users, n_items) sparse 0/1: the held-out items of each user (items outside the catalogue dropped)."""
+    from scipy import sparse
+
+    rows = np.repeat(np.arange(len(relevant)), [len(r) for r in relevant])
+    cols = index.get_indexer([item for r in relevant for item in r]) if len(rows) else np.zeros(0, int)
+    keep = cols >= 0
+    data = np.ones(int(keep.sum()))
+    return sparse.csr_matrix((data, (rows[keep], cols[keep])), shape=(len(relevant), len(index)))
+
+
+def _ndcg_at(scores: np.ndarray, gain: Any, k: int) -> float:
+    """Mean NDCG@k over users with at least one relevant item (as ranking_metrics computes it)."""
+    n_rel = np.diff(gain.indptr)
+    users = np.flatnonzero(n_rel > 0)
+    if not len(users):
+        return float("nan")
     k = min(k, scores.shape[1])
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
-    return item_ids[np.take_along_axis(top, order, axis=1)]
+    block = scores[users]
+    top = np.argpartition(-block, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(block, top, axis=1), axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
+    coo = gain.tocoo()
+    wanted = coo.row.astype(np.int64) * scores.shape[1] + coo.col
+    hits = np.isin(users[:, None].astype(np.int64) * scores.shape[1] + top, wanted)
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    ideal = np.cumsum(discounts)[np.minimum(n_rel[users], k) - 1]
+    return float(np.mean((hits * discounts).sum(axis=1) / ideal))

@@ -23,10 +23,16 @@ METRIC_DEFINITIONS: dict[str, str] = {
 
 def relevant_items(test: pd.DataFrame, train: pd.DataFrame, user_ids: Sequence[str]) -> list[set[str]]:
     """Per user (in `user_ids` order), the set of test items the user did not already have in train."""
-    seen = train.groupby("user_id")["item_id"].agg(set)
-    future = test.groupby("user_id")["item_id"].agg(set)
+    pairs = test[["user_id", "item_id"]].astype(str).drop_duplicates()
+    wanted = pairs["user_id"].isin(set(map(str, user_ids)))
+    pairs = pairs[wanted]
+    train_users = train["user_id"].astype(str)
+    near = train[train_users.isin(set(pairs["user_id"]))]  # only the test users' training rows
+    seen = pd.MultiIndex.from_frame(near[["user_id", "item_id"]].astype(str))
+    fresh = pairs[~pd.MultiIndex.from_frame(pairs).isin(seen)]
+    future = fresh.groupby("user_id", sort=False)["item_id"].agg(set)
     empty: set[str] = set()
-    return [future.get(u, empty) - seen.get(u, empty) for u in user_ids]
+    return [set(future.get(u, empty)) for u in user_ids]
 
 
 def ranking_metrics(

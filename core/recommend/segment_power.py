@@ -45,7 +45,7 @@ def rfm_segments(train_events: pd.DataFrame, *, k: int, seed: int = 42) -> pd.Se
     features = np.log1p(np.column_stack([recency, frequency, monetary]).clip(min=0))
     features = (features - features.mean(axis=0)) / np.maximum(features.std(axis=0), 1e-12)
     k = max(1, min(int(k), len(np.unique(features.round(9), axis=0))))  # never more than distinct users
-    labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(features)
+    labels = KMeans(n_clusters=k, random_state=seed, n_init=4).fit_predict(features)
     return pd.Series(labels.astype(np.int64), index=np.asarray(by_user.size().index, dtype=object))
 
 
@@ -67,14 +67,20 @@ def segment_power(
     item_ids: Sequence[str] | np.ndarray,
     top_k: int = 10,
     segment_options: Mapping[str, Any] | None = None,
+    eval_users: tuple[Sequence[str], Sequence[set[str]]] | None = None,
 ) -> dict[str, dict[str, float]]:
     """name -> {"hr@K", "ndcg@K", "n_segments", "n_users"}: segment_popular fitted on `split.train`
-    with each segmentation (and `segment_options`: lift, half_life_days, ...), ranked over the full catalogue for every test user (train items masked).
+    with each segmentation (and `segment_options`: lift, half_life_days, ...), ranked over the full
+    catalogue for every test user (train items masked). `eval_users` (users, their relevant sets)
+    replaces "every test user with an unseen test item" (the evaluation passes its, maybe sampled, users).
     """
-    users = sorted(set(split.test["user_id"].astype(str)))
-    relevant = relevant_items(split.test, split.train, users)
-    keep = [u for u, r in zip(users, relevant, strict=True) if r]
-    relevant = [r for r in relevant if r]
+    if eval_users is None:
+        users = sorted(set(split.test["user_id"].astype(str)))
+        relevant = relevant_items(split.test, split.train, users)
+        keep = [u for u, r in zip(users, relevant, strict=True) if r]
+        relevant = [r for r in relevant if r]
+    else:
+        keep, relevant = list(eval_users[0]), list(eval_users[1])
     out: dict[str, dict[str, float]] = {}
     for name, labels in segmentations.items():
         model = SegmentPopularRecommender(**(segment_options or {}))

@@ -65,3 +65,44 @@ def test_evaluation_runs_on_demand_and_is_reused(on_recommend, monkeypatch):
     assert any("finds 100% more next items than best-sellers" in v for v in verdicts)
     at.button(key="eval_run").click().run()
     assert calls == [3]  # the second click reuses the session's result
+
+
+def test_page_evaluation_reuses_the_analysis_vectors_and_dataset(app, analysis, monkeypatch):
+    """The real evaluation behind the button: no model embedding and no file read, sample stated."""
+    import dataclasses
+
+    import pandas as pd
+
+    import core.embed.embedding
+    import core.ingest.dataset
+
+    events = analysis.dataset.events  # 5 per user; a second, later visit gives each user a test part
+    shifted = events["item_id"].str[1:].astype(int).add(3).mod(30).map("i{:03d}".format)  # same topic
+    later = events.assign(timestamp=events["timestamp"] + pd.Timedelta(days=120), item_id=shifted)
+    dataset = dataclasses.replace(analysis.dataset, events=pd.concat([events, later], ignore_index=True))
+    app.session_state["dataset"] = dataset
+    app.session_state["dataset_key"] = "test-dataset-key"
+    app.session_state["dataset_label"] = "upload"
+    app.session_state["analysis"] = dataclasses.replace(analysis, dataset=dataset)
+
+    calls = {"embed": 0, "load": 0}
+
+    def counting_embed(self, texts, *args, **kwargs):
+        calls["embed"] += 1
+        raise AssertionError("the evaluation embedded texts with the model again")
+
+    def counting_load(*args, **kwargs):
+        calls["load"] += 1
+        raise AssertionError("the evaluation read the file again")
+
+    monkeypatch.setattr(core.embed.embedding.SentenceTransformerEmbedder, "embed", counting_embed)
+    monkeypatch.setattr(core.ingest.dataset, "load_dataset", counting_load)
+    at = app.run().switch_page("app_pages/recommend.py").run()
+    at.button(key="eval_run").click().run()
+    no_exceptions(at)
+    assert calls == {"embed": 0, "load": 0}
+    frame = next(d.value for d in at.dataframe if "Method" in d.value.columns)
+    assert len(frame) == 6  # every recommender was scored
+    assert any("test users" in c.value and "Scored on" in c.value for c in at.caption), [
+        c.value for c in at.caption
+    ]
