@@ -68,7 +68,11 @@ def check_plausibility(dataset: Dataset, *, text_columns: Mapping[str, pd.Series
             )
     # 2. Very few items for many events: usually a rating or category taken as the item.
     n_items, n_events = len(dataset.items), len(dataset.events)
-    if 0 < n_items <= FEW_ITEMS and n_events >= EVENTS_PER_ITEM * n_items:
+    if (
+        0 < n_items <= FEW_ITEMS
+        and n_events >= EVENTS_PER_ITEM * n_items
+        and _items_look_like_values(dataset)
+    ):
         findings.append(
             Finding(
                 "few_items",
@@ -92,6 +96,22 @@ def check_plausibility(dataset: Dataset, *, text_columns: Mapping[str, pd.Series
             )
         )
     return findings
+
+
+def _items_look_like_values(dataset: Dataset) -> bool:
+    """True when most items have no real title: the text is a number or just the item id.
+
+    A small real catalogue (9 products with names, 540 orders) is fine; ten "items" that are the
+    scores 1-10 are not.
+    """
+    items = dataset.items
+    if "text" not in items or items.empty:
+        return True
+    text = items["text"].astype("str").str.strip()
+    ids = items["item_id"].astype("str").str.strip()
+    numeric = text.str.fullmatch(r"[\d\s.,:;/+\-]*")  # numbers only (also review texts joined)
+    untitled = numeric.fillna(True).astype(bool) | (text == ids)
+    return bool(untitled.mean() >= 0.5)
 
 
 def _text_finding(name: str, values: pd.Series) -> Finding | None:

@@ -81,3 +81,35 @@ def test_shared_datasets_pass(events: str, items: str | None) -> None:
         pytest.skip("shared datasets not present")
     dataset = load_dataset(DATASETS / events, items=DATASETS / items if items else None)
     assert dataset.report.plausibility == []
+
+
+def test_a_small_real_catalogue_with_titles_is_not_few_items() -> None:
+    """9 named products bought 540 times is a small shop, not a rating taken as the item."""
+    names = ["Red mug", "Blue teapot", "Linen towel", "Oak board", "Tin box", "Wool scarf",
+             "Glass jar", "Paper lamp", "Clay bowl"]  # fmt: skip
+    rng = random.Random(2)
+    day = "2024-01-01T00:00:00"
+    rows = [
+        f"u{rng.randint(1, 120)},p{i % 9},{names[i % 9]},{day[:-5]}{i // 60:02d}:{i % 60:02d}"
+        for i in range(540)
+    ]
+    events = ("user_id,item_id,title,timestamp\n" + "\n".join(rows) + "\n").encode()
+    dataset = load_dataset(events, filename="shop.csv")
+    assert len(dataset.items) == 9 and len(dataset.events) == 540
+    assert "few_items" not in codes(dataset)
+    items = "item_id,title\n" + "".join(f"{i},{names[i]}\n" for i in range(9))
+    numbered = "user_id,item_id,timestamp\n" + "".join(
+        f"u{rng.randint(1, 120)},{i % 9},2024-01-01T00:{i // 60:02d}:{i % 60:02d}\n" for i in range(540)
+    )
+    joined = load_dataset(numbered.encode(), filename="e.csv", items=items.encode(), items_filename="i.csv")
+    assert len(joined.items) == 9 and "few_items" not in codes(joined)
+
+
+def test_numbered_items_without_titles_are_still_few_items() -> None:
+    """Ten "items" that are the numbers 1-10 with no title: the rating was taken as the item."""
+    rng = random.Random(3)
+    rows = [f"u{rng.randint(1, 200)},{(n := rng.randint(1, 10))},{n},2024-01-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}"
+            for i in range(2000)]  # fmt: skip
+    events = ("user_id,item_id,title,timestamp\n" + "\n".join(rows) + "\n").encode()
+    dataset = load_dataset(events, filename="e.csv")
+    assert len(dataset.items) == 10 and "few_items" in codes(dataset)
