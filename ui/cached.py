@@ -199,15 +199,12 @@ def run_countdown(dataset: Dataset, embedder: Any, config: AnalysisConfig, *, pr
     )
 
 
-EVAL_USERS = 1000  # test users the in-app evaluation scores (a seeded sample; the page says so)
-
-
 def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | None = None) -> Any:
     """core.recommend.evaluation.evaluate_dataset for this dataset + config (same K), memoised per session.
 
     Reuses the analysis's item embeddings (no model call) and the dataset already read; scores a
-    seeded sample of EVAL_USERS test users so Online Retail finishes in seconds, not minutes."""
-    from core.recommend.evaluation import evaluate_dataset
+    seeded sample of APP_EVAL_USERS test users so Online Retail finishes in seconds, not minutes."""
+    from core.recommend.evaluation import APP_EVAL_USERS, evaluate_dataset
 
     config = analysis.config
     key = f"{dataset_key}:{config_key(config)}:{analysis.segmentation.k}"
@@ -221,7 +218,7 @@ def evaluation(analysis: Analysis, dataset_key: str, *, progress: Progress | Non
             item_vectors=analysis.item_vectors,
             tfidf_vectors=tfidf_vectors(analysis, dataset_key),
             config=config,
-            max_eval_users=EVAL_USERS,
+            max_eval_users=APP_EVAL_USERS,
             progress=progress,
         ),
     )

@@ -32,6 +32,7 @@ RECOMMENDER_ORDER = ("popular", "item_knn", "segment_popular", "content", "logis
 FINE_K = 32  # segmentations are also compared at this fine K (when the data has users enough)
 DEFAULT_TOP_K = 10
 MAX_TOP_K = 1_000  # longest ranked list evaluated (further bounded by the catalogue)
+APP_EVAL_USERS = 1_000  # test users the dashboard's evaluation scores (a seeded sample, stated on the page)
 
 
 @dataclass(frozen=True, eq=False)

@@ -184,3 +184,40 @@ def test_cli_evaluate_writes_json_and_markdown(tmp_path, monkeypatch):
     markdown = (tmp_path / "out" / "evaluation.md").read_text()
     assert "seed 3" in markdown
     assert "than best-sellers" in markdown and "our segments find" in markdown  # a verdict per table
+
+
+@pytest.mark.slow
+def test_app_evaluation_of_online_retail_takes_under_20_seconds() -> None:
+    """Issue 13: the dashboard's evaluation (analysis vectors reused, 1,000 sampled test users)."""
+    import time
+    from pathlib import Path
+
+    from core.config import AnalysisConfig
+    from core.embed.embedding import make_embedder
+    from core.ingest.dataset import load_dataset
+    from core.pipeline import embed_and_profile
+    from core.recommend.evaluation import APP_EVAL_USERS, evaluate_dataset
+
+    path = (
+        Path(__file__).resolve().parents[2]
+        / ".."
+        / "shared"
+        / "datasets"
+        / "online_retail"
+        / "online_retail.csv.gz"
+    )
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    config = AnalysisConfig()
+    prep = embed_and_profile(load_dataset(path), config, embedder=make_embedder(None))
+    tfidf = make_embedder("tfidf").embed(prep.dataset.items["text"].astype(str).tolist())
+    start = time.perf_counter()
+    result = evaluate_dataset(prep.dataset, segments=6, item_vectors=prep.item_vectors, tfidf_vectors=tfidf,
+                              config=config, max_eval_users=APP_EVAL_USERS)  # fmt: skip
+    seconds = time.perf_counter() - start
+    print(f"app evaluation of Online Retail: {seconds:.1f} s")
+    assert (
+        result.split["n_eval_users"] == APP_EVAL_USERS
+        and result.split["eval_users_sampled_from"] > APP_EVAL_USERS
+    )
+    assert seconds <= 20.0
