@@ -528,6 +528,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "exp.n_recs": ("Items per user", "每位用户的推荐数"),
     "exp.recs_running": ("Recommending items for every user…", "正在为每位用户生成推荐…"),
+    # --- h11-ui: text-column error and the complete 中文 UI ---
+    "error.no_text_column": (
+        "No column with item or post text was recognised (columns: {columns}). Choose it under "
+        "“Item text” below (or “Review text” for reviews) and re-read.",
+        "未识别出商品或帖子的文本列（现有列：{columns}）。请在下方“商品文本”中选择文本所在的列"
+        "（评价内容请选“评价文本”），然后重新读取。",
+    ),
 }
 
 

@@ -28,7 +28,12 @@ from core.ingest.converters import (
 from core.ingest.ids import whitespace_variants
 from core.ingest.items import CONTROL_CHARS, build_items, index_items_table, join_text, text_id
 from core.ingest.rawtable import RawTable
-from core.ingest.schema import ColumnMapping, column_list, require_user_column
+from core.ingest.schema import (
+    ColumnMapping,
+    column_list,
+    require_text_column,
+    require_user_column,
+)
 
 CHECK_ORDER = (
     "cancelled_invoice",
@@ -85,6 +90,8 @@ def clean(
     frame, n = raw.frame, len(raw.frame)
     _check_columns(mapping, list(frame.columns), "events", raw.header_row)
     require_user_column(mapping, list(frame.columns), header_row=raw.header_row)
+    if items is None:
+        require_text_column(mapping, list(frame.columns), header_row=raw.header_row)
     report = IngestReport(
         source_name=raw.source_name,
         file_format=raw.file_format,
