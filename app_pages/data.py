@@ -11,9 +11,9 @@ import streamlit as st
 from core.errors import InterestLensError
 from ui import cached, mapping_editor, state
 from ui.charts import PALETTE, bars
-from ui.i18n import lang, t
+from ui.i18n import STRINGS, lang, t
 from ui.project import open_project_section
-from ui.widgets import escape_md, file_name, log_unexpected, safe_csv, show_error, table
+from ui.widgets import escape_md, file_name, localized, log_unexpected, safe_csv, show_error, table
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_EVENTS = ROOT / "sample_data" / "events.csv"
@@ -192,6 +192,8 @@ def report_section() -> None:
         st.warning(escape_md(warning, max_len=400))
     if rejected_total:
         reasons = sorted(report.rows_rejected.items(), key=lambda kv: -kv[1])
+        if lang() == "zh":  # core's reason codes, worded by the page
+            reasons = [(t(f"reason.{r}") if f"reason.{r}" in STRINGS else r, n) for r, n in reasons]
         left, right = st.columns([3, 2])
         with left:
             st.plotly_chart(bars([r for r, _ in reasons], [float(n) for _, n in reasons], colors=PALETTE[5],
@@ -211,9 +213,9 @@ def preview_section() -> None:
     st.subheader(t("data.preview_title"))
     tab_events, tab_items = st.tabs([t("data.tab_events"), t("data.tab_items")])
     with tab_events:
-        table(dataset.events.head(500), height=300)
+        table(localized(dataset.events.head(500)), height=300)
     with tab_items:
-        table(dataset.items.head(500), height=300)
+        table(localized(dataset.items.head(500)), height=300)
 
 
 def render() -> None:

@@ -16,6 +16,7 @@ from ui.i18n import lang, t
 from ui.widgets import (
     escape_md,
     item_texts,
+    localized,
     log_unexpected,
     segment_label,
     select,
@@ -198,7 +199,7 @@ def advisor(analysis) -> None:
         icon="💡",
     )
     with st.expander(t("seg.advisor_table")):
-        table(advice.table.round(4))
+        table(localized(advice.table.round(4)))
         st.caption(t("seg.advisor_metrics"))
 
 
