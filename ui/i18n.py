@@ -594,6 +594,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reason.unknown_item": ("unknown_item", "商品表中没有该商品"),
     "reason.missing_text": ("missing_text", "缺少文本"),
     "reason.duplicate": ("duplicate", "重复的行"),
+    "data.delim_tab": ("'\\t' (tab)", "制表符"),
 }
 
 

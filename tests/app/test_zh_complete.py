@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import no_exceptions
@@ -34,7 +35,7 @@ ALLOWED = {
     "utf-8", "utf-8-sig", "utf", "gb18030", "gbk", "big5", "utf-16", "latin-1", "cp1252", "bom",
     "kib", "mib", "s", "ms", "x", "d", "2d", "3d", "english", "interest", "lens", "manifest", "config",
     "segments", "assignments", "bundle", "rec", "utc", "n", "y", "ch", "db", "jaccard", "crm",
-    "sentence-transformers", "agglomerative", "movielens", "movies",
+    "sentence-transformers", "agglomerative", "movielens", "movies", "precision", "recall", "coverage",
     # names inside the exported files (columns and Excel sheets), quoted so users can find them
     "user_id", "segment_id", "segment_name", "summary", "members", "keywords", "recommendations",
     "evaluation", "quality", "rec_1", "rec_n",
@@ -193,4 +194,40 @@ def test_every_page_is_chinese_on_an_analysed_dataset(app: AppTest, analysis, mo
         colour.set_value(option).run()
         _check(at, analysis, f"segments (map by {option})", seen)
         colour = next(s for s in at.selectbox if s.label == "着色依据")
+    assert not seen, "English in the 中文 UI:\n" + _report(seen)
+
+
+@pytest.mark.slow
+def test_sample_data_analysis_and_evaluation_are_chinese(app: AppTest) -> None:
+    """The real path in 中文: sample data loaded, an analysis run (TF-IDF, so no model load), the
+    evaluation run; every page checked after each step. Words from the sample's own data allowed."""
+    app.session_state["language"] = "zh"
+    at = app.run()
+    at = next(b for b in at.button if b.label == "使用示例数据").click().run()
+    no_exceptions(at)
+    seen: dict[str, dict[str, str]] = {}
+    dataset = at.session_state["dataset"]
+
+    class _Data:  # data_words() before an analysis exists
+        def __init__(self, dataset) -> None:
+            self.dataset, self.segments, self.run_id = dataset, [], ""
+            self.embedding_info, self.config = {}, type("C", (), {"model": ""})()
+
+    _check(at, _Data(dataset), "data (sample)", seen)
+    at = at.switch_page("app_pages/segments.py").run()
+    model = next(s for s in at.selectbox if s.label == "语言模型")
+    model.set_value(next(o for o in model.options if "TF-IDF" in o)).run()
+    at.button(key="FormSubmitter:run_form-运行分析").click().run()
+    no_exceptions(at)
+    analysis = at.session_state["analysis"]
+    assert analysis is not None
+    for page in PAGES:
+        at = at.switch_page(page).run()
+        _check(at, analysis, f"{page} (after a run)", seen)
+    at = at.switch_page("app_pages/recommend.py").run()
+    at.button(key="eval_run").click().run()
+    no_exceptions(at)
+    _check(at, analysis, "recommend (after the evaluation)", seen)
+    at = at.switch_page("app_pages/export.py").run()
+    _check(at, analysis, "export (after the evaluation)", seen)
     assert not seen, "English in the 中文 UI:\n" + _report(seen)
