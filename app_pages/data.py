@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import InterestLensError
-from core.ingest.notes import in_language
+from core.notes import in_language
 from ui import cached, mapping_editor, state
 from ui.charts import PALETTE, bars
 from ui.i18n import STRINGS, lang, t

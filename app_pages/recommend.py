@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.notes import in_language
 from ui import cached, state
 from ui.i18n import lang, t
 from ui.widgets import (
@@ -67,6 +68,7 @@ def recommendations_view(analysis) -> None:
     if result is None:
         return
     frame = result.to_frame()
+    frame["reason"] = frame["reason"].map(lambda r: in_language(r, lang()))  # core's Note: worded here
     texts = item_texts(analysis)
     frame["text"] = frame["item_id"].map(lambda i: texts.get(i, ""))
     if mode == "user":

@@ -27,7 +27,6 @@ from core.ingest.converters import (
 )
 from core.ingest.ids import whitespace_variants
 from core.ingest.items import CONTROL_CHARS, build_items, index_items_table, join_text, text_id
-from core.ingest.notes import Note
 from core.ingest.rawtable import RawTable
 from core.ingest.schema import (
     ColumnMapping,
@@ -35,6 +34,7 @@ from core.ingest.schema import (
     require_text_column,
     require_user_column,
 )
+from core.notes import Note
 
 CHECK_ORDER = (
     "cancelled_invoice",

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.ingest.notes import Note
 from core.ingest.schema import normalize_event_type
+from core.notes import Note
 
 NULL_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "无", "空"})
 

@@ -20,6 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import no_exceptions
+from ui.i18n import STRINGS
 
 PAGES = ("app_pages/data.py", "app_pages/segments.py", "app_pages/profiles.py", "app_pages/recommend.py",
          "app_pages/export.py")  # fmt: skip
@@ -35,7 +36,7 @@ ALLOWED = {
     "utf-8", "utf-8-sig", "utf", "gb18030", "gbk", "big5", "utf-16", "latin-1", "cp1252", "bom",
     "kib", "mib", "s", "ms", "x", "d", "2d", "3d", "english", "interest", "lens", "manifest", "config",
     "segments", "assignments", "bundle", "rec", "utc", "n", "y", "ch", "db", "jaccard", "crm",
-    "sentence-transformers", "agglomerative", "movielens", "movies", "precision", "recall", "coverage",
+    "sentence-transformers", "agglomerative", "movielens", "movies", "precision", "recall", "coverage", "rfm",
     # names inside the exported files (columns and Excel sheets), quoted so users can find them
     "user_id", "segment_id", "segment_name", "summary", "members", "keywords", "recommendations",
     "evaluation", "quality", "rec_1", "rec_n",
@@ -105,7 +106,11 @@ def visible_strings(at: AppTest) -> list[str]:
         proto = getattr(node, "proto", None)
         kind = getattr(node, "type", "")
         if kind == "dataframe":
-            out.extend(str(c) for c in node.value.columns)
+            frame = node.value
+            out.extend(str(c) for c in frame.columns)
+            for column in frame.columns:  # cells: words from the data are allowed, generated text is not
+                if not pd.api.types.is_numeric_dtype(frame[column]):
+                    out.extend(frame[column].head(50).astype(str))
         elif kind == "plotly_chart":
             out.extend(_figure_strings(proto.spec))
         if proto is not None and hasattr(proto, "ListFields"):
@@ -128,6 +133,8 @@ def data_words(analysis) -> set[str]:
                 parts.extend(frame[column].astype(str).unique()[:5000])
     report = dataset.report
     parts += [report.source_name or "", *report.mapping.values(), *report.attributes]
+    # rejection reasons the page has no wording for are shown as core gave them (the fixture's own)
+    parts += [r for r in report.rows_rejected if f"reason.{r}" not in STRINGS]
     for segment in analysis.segments:
         parts += [segment.name, *(k for k, _ in segment.keywords)]
     parts += [

@@ -1,5 +1,5 @@
-"""A report note in both languages: `Note(en, zh)` is the English `str` (so the CLI, JSON report
-and bundle read it as before) that also carries its Chinese wording in `.zh` for the page."""
+"""A user-facing note in both languages (ingest notes, recommendation reasons): `Note(en, zh)` is the
+English `str` (so the CLI, JSON report, exports and bundle read it as before) that also carries its Chinese wording in `.zh` for the page."""
 
 from __future__ import annotations
 
