@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import InterestLensError
+from core.notes import in_language
 from ui import cached, mapping_editor, state
 from ui.charts import PALETTE, bars
-from ui.i18n import lang, t
+from ui.i18n import STRINGS, lang, t
 from ui.project import open_project_section
-from ui.widgets import escape_md, file_name, log_unexpected, safe_csv, show_error, table
+from ui.widgets import escape_md, file_name, localized, log_unexpected, safe_csv, show_error, table
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_EVENTS = ROOT / "sample_data" / "events.csv"
@@ -169,6 +170,11 @@ def mapping_section(*, expanded: bool) -> None:
         st.rerun()  # one message at the top, for this attempt only
 
 
+def role_name(role: str) -> str:
+    """A canonical column role as the report line shows it: the id in English, worded in Chinese."""
+    return t(f"col.{role}") if lang() == "zh" and f"col.{role}" in STRINGS else role
+
+
 def report_section() -> None:
     dataset = state.get(state.DATASET)
     report = dataset.report
@@ -181,17 +187,19 @@ def report_section() -> None:
     cols[3].metric(t("metric.users"), f"{dataset.events['user_id'].nunique():,}")
     cols[4].metric(t("metric.items"), f"{len(dataset.items):,}")
     cols[5].metric(t("metric.format"), escape_md(f"{report.file_format or '?'} · {report.encoding or '?'}"))
-    st.caption(t("data.detected", encoding=escape_md(report.encoding or "?"), delimiter=escape_md(repr(report.delimiter)),
-                 mapping=escape_md(", ".join(f"{k} ← {v}" for k, v in report.mapping.items()), max_len=400)))  # fmt: skip
+    st.caption(t("data.detected", encoding=escape_md(report.encoding or "?"), delimiter=escape_md(t("data.delim_tab") if report.delimiter == "\t" else repr(report.delimiter)),
+                 mapping=escape_md(", ".join(f"{role_name(k)} ← {v}" for k, v in report.mapping.items()), max_len=400)))  # fmt: skip
     if report.attributes:
         st.caption(t("data.attributes", names=escape_md(", ".join(report.attributes), max_len=300)))
     for finding in report.plausibility:
         text = finding["zh"] if lang() == "zh" else finding["en"]
         st.warning(t("data.accepted_warning", text=escape_md(text, max_len=600)), icon="⚠️")
     for warning in report.warnings:
-        st.warning(escape_md(warning, max_len=400))
+        st.warning(escape_md(in_language(warning, lang()), max_len=400))
     if rejected_total:
         reasons = sorted(report.rows_rejected.items(), key=lambda kv: -kv[1])
+        if lang() == "zh":  # core's reason codes, worded by the page
+            reasons = [(t(f"reason.{r}") if f"reason.{r}" in STRINGS else r, n) for r, n in reasons]
         left, right = st.columns([3, 2])
         with left:
             st.plotly_chart(bars([r for r, _ in reasons], [float(n) for _, n in reasons], colors=PALETTE[5],
@@ -211,9 +219,9 @@ def preview_section() -> None:
     st.subheader(t("data.preview_title"))
     tab_events, tab_items = st.tabs([t("data.tab_events"), t("data.tab_items")])
     with tab_events:
-        table(dataset.events.head(500), height=300)
+        table(localized(dataset.events.head(500)), height=300)
     with tab_items:
-        table(dataset.items.head(500), height=300)
+        table(localized(dataset.items.head(500)), height=300)
 
 
 def render() -> None:

@@ -16,6 +16,7 @@ from ui.i18n import lang, t
 from ui.widgets import (
     escape_md,
     item_texts,
+    localized,
     natural_order,
     require_analysis,
     run_safely,
@@ -88,9 +89,9 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
     if profile.top_items:
         items = pd.DataFrame(profile.top_items)
         keep = [c for c in ("item_id", "text", "users", "share", "lift") if c in items.columns]
-        table(items[keep], column_config={
-            "share": st.column_config.ProgressColumn(t("col.share"), format="percent", min_value=0.0, max_value=1.0),
-            "lift": st.column_config.NumberColumn(t("col.lift"), format="%.2f×", help=t("prof.lift_help")),
+        table(localized(items[keep]), column_config={
+            t("col.share"): st.column_config.ProgressColumn(t("col.share"), format="percent", min_value=0.0, max_value=1.0),
+            t("col.lift"): st.column_config.NumberColumn(t("col.lift"), format="%.2f×", help=t("prof.lift_help")),
         })  # fmt: skip
     else:
         st.caption(t("prof.no_items"))
@@ -167,9 +168,9 @@ def compare_view(analysis, options: dict[int, str]) -> None:
     pad = [("", float("nan"))] * terms
     table(pd.DataFrame({
         f"#{a} {segment_label(analysis, a)}": [w for w, _ in (diff.terms_a + pad)[:terms]],
-        "z (a)": [round(z, 2) for _, z in (diff.terms_a + pad)[:terms]],
+        t("col.z_a"): [round(z, 2) for _, z in (diff.terms_a + pad)[:terms]],
         f"#{b} {segment_label(analysis, b)}": [w for w, _ in (diff.terms_b + pad)[:terms]],
-        "z (b)": [round(z, 2) for _, z in (diff.terms_b + pad)[:terms]],
+        t("col.z_b"): [round(z, 2) for _, z in (diff.terms_b + pad)[:terms]],
     }))  # fmt: skip
     cols = st.columns(3)
     cols[0].metric(t("prof.sentiment_delta"), numbers.decimal(diff.sentiment_delta, language, signed=True))

@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.notes import in_language
 from ui import cached, state
 from ui.i18n import lang, t
 from ui.widgets import (
     escape_md,
     item_texts,
+    localized,
     require_analysis,
     run_safely,
     segment_options,
@@ -66,20 +68,21 @@ def recommendations_view(analysis) -> None:
     if result is None:
         return
     frame = result.to_frame()
+    frame["reason"] = frame["reason"].map(lambda r: in_language(r, lang()))  # core's Note: worded here
     texts = item_texts(analysis)
     frame["text"] = frame["item_id"].map(lambda i: texts.get(i, ""))
     if mode == "user":
         if result.n_cold:
             st.caption(t("rec.cold"))
-        table(frame[["rank", "item_id", "text", "score", "reason"]].round({"score": 4}))
+        table(localized(frame[["rank", "item_id", "text", "score", "reason"]].round({"score": 4})))
     else:
         pooled = (frame.groupby("item_id").agg(members=("user_id", "nunique"), best_rank=("rank", "min"),
                                                 reason=("reason", _most_common))
                   .sort_values(["members", "best_rank"], ascending=[False, True]).head(int(top_n)).reset_index())  # fmt: skip
         pooled["text"] = pooled["item_id"].map(lambda i: texts.get(i, ""))
         st.caption(t("rec.segment_note", n=len(targets)))
-        table(pooled[["item_id", "text", "members", "best_rank", "reason"]],
-              column_config={"reason": st.column_config.TextColumn(width="large")})  # fmt: skip
+        table(localized(pooled[["item_id", "text", "members", "best_rank", "reason"]]),
+              column_config={t("col.reason"): st.column_config.TextColumn(width="large")})  # fmt: skip
 
 
 def _most_common(reasons: pd.Series) -> str:

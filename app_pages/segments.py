@@ -10,12 +10,14 @@ import streamlit as st
 from core.config import DEFAULT_EVENT_WEIGHTS, AnalysisConfig
 from core.errors import InterestLensError
 from core.export import numbers
+from core.notes import in_language
 from ui import cached, state
 from ui.charts import MAP_MAX_POINTS, bars, color, display_rows, esc, k_advice_figure, map_figure
 from ui.i18n import lang, t
 from ui.widgets import (
     escape_md,
     item_texts,
+    localized,
     log_unexpected,
     segment_label,
     select,
@@ -99,7 +101,7 @@ def run(config: AnalysisConfig) -> None:
             fraction = min(max(float(fraction), 0.0), 1.0)
             now = time.perf_counter()
             left = countdown.remaining(fraction, now) if countdown is not None else None
-            text = message
+            text = in_language(message, lang())  # core's stage names carry their Chinese (core.notes.Note)
             if left is not None and countdown is not None and countdown.first_total is not None:
                 text = t(
                     "seg.progress_eta", message=message, elapsed=f"{now - started:,.0f}", left=f"{left:,.0f}"
@@ -181,7 +183,7 @@ def summary(analysis) -> None:
     else:
         cols[5].metric(t("metric.run_time"), f"{total:,.1f} s", help=t("metric.run_time_help"))
     for warning in analysis.warnings:
-        st.warning(escape_md(warning, max_len=400))
+        st.warning(escape_md(in_language(warning, lang()), max_len=400))
     if analysis.profiles.skipped_users:
         st.caption(t("seg.skipped_users", n=f"{len(analysis.profiles.skipped_users):,}"))
 
@@ -198,7 +200,7 @@ def advisor(analysis) -> None:
         icon="💡",
     )
     with st.expander(t("seg.advisor_table")):
-        table(advice.table.round(4))
+        table(localized(advice.table.round(4)))
         st.caption(t("seg.advisor_metrics"))
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from core.analysis import Analysis, Prepared
 from core.errors import AnalysisError, ConfigError
+from core.notes import Note
 from core.progress import Progress, no_progress, scaled
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def embed_and_profile(
 
     # 1. Embed item texts.
     with _timed(timings, "load_model"):
-        report(0.0, "Loading the language model")
+        report(0.0, Note("Loading the language model", "正在加载语言模型"))
         model = embedder or make_embedder(config.model, device=config.device, backend=config.backend)
     with _timed(timings, "embed"):
         texts = items["text"].astype(str).tolist()
@@ -75,7 +76,7 @@ def embed_and_profile(
 
     # 2. Build profiles.
     with _timed(timings, "profiles"):
-        report(0.92, "Building user interest profiles")
+        report(0.92, Note("Building user interest profiles", "正在构建用户兴趣画像"))
         profiles = build_profiles(
             dataset.events,
             items["item_id"].to_numpy(dtype=object),
@@ -89,7 +90,7 @@ def embed_and_profile(
             f"Only {len(profiles)} user(s) have usable events; segments need at least 2.",
             f"只有 {len(profiles)} 个用户有可用行为，至少需要 2 个用户才能分群。",
         )
-    report(1.0, "Profiles ready")
+    report(1.0, Note("Profiles ready", "用户画像已就绪"))
     return Prepared(
         dataset=dataset,
         item_ids=items["item_id"].to_numpy(dtype=object),
@@ -121,27 +122,36 @@ def _choose_k(
             return (
                 distinct,
                 None,
-                (
+                Note(
                     f"K={distinct}: {config.k} requested, but the {n_users:,} users have only {distinct} "
-                    f"distinct interest profile{'s' if distinct > 1 else ''}."
+                    f"distinct interest profile{'s' if distinct > 1 else ''}.",
+                    f"K={distinct}：设定为 {config.k}，但 {n_users:,} 位用户只有 {distinct} 种不同的兴趣画像。",
                 ),
             )
-        return config.k, None, f"K={config.k} was set by the user."
+        return config.k, None, Note(f"K={config.k} was set by the user.", f"K={config.k} 由用户设定。")
     if distinct == 1:
-        return 1, None, f"K=1: all {n_users:,} users have the same interest profile, so there is one segment."
+        return (
+            1,
+            None,
+            Note(
+                f"K=1: all {n_users:,} users have the same interest profile, so there is one segment.",
+                f"K=1：全部 {n_users:,} 位用户的兴趣画像相同，因此只有一个分群。",
+            ),
+        )
     k_max = min(config.k_max, n_users - 1, distinct)
     if k_max < 2:  # two users with different profiles: nothing to compare, each is a segment
         return (
             distinct,
             None,
-            (
+            Note(
                 f"K={distinct}: with only {n_users} users the K advisor has no choice to compare; "
-                "each distinct profile is a segment."
+                "each distinct profile is a segment.",
+                f"K={distinct}：只有 {n_users} 位用户，K 值建议无从比较；每种不同的画像各成一个分群。",
             ),
         )
     bounded = replace(config, k_min=min(config.k_min, k_max), k_max=k_max)  # never more K than profiles
     advice = advise_for_config(vectors, bounded, progress=progress)
-    return advice.recommended_k, advice, advice.reason
+    return advice.recommended_k, advice, Note(advice.reason, advice.text("zh"))
 
 
 def _quality(vectors: np.ndarray, labels: np.ndarray, seed: int) -> dict[str, float]:
@@ -198,7 +208,7 @@ def segment_and_describe(
     # profiles (another K or method) reuses them, so it answers in about a second.
     same_profiles = previous is not None and previous.profiles is prepared.profiles
     with _timed(timings, "k_advice"):
-        report(0.0, "Choosing the number of segments")
+        report(0.0, Note("Choosing the number of segments", "正在确定分群数量"))
         k, advice, k_reason = _choose_k(vectors, config, scaled(report, 0.0, 0.3))
         if k == 1 or (config.k is not None and config.method != "hdbscan" and k != config.k):
             warnings.append(k_reason)  # the data decided K, not the person: say so where results show
@@ -207,11 +217,13 @@ def segment_and_describe(
 
     # 2. Segments, with ids matched to the previous run so names survive.
     with _timed(timings, "segment"):
-        report(0.3, f"Segmenting {len(vectors):,} users")
+        report(0.3, Note(f"Segmenting {len(vectors):,} users", f"正在为 {len(vectors):,} 位用户分群"))
         # K=1 (one distinct profile) is asked as 2: segment_users answers with the one segment.
         segmentation = segment_users(vectors, method=config.method, k=max(k, 2) if k else k, seed=config.seed)
         if config.method == "hdbscan":
-            k_reason = f"HDBSCAN found {segmentation.k} dense groups."
+            k_reason = Note(
+                f"HDBSCAN found {segmentation.k} dense groups.", f"HDBSCAN 找到 {segmentation.k} 个密集群组。"
+            )
         if (
             previous is not None
             and previous.segmentation.centroids.shape[1] == segmentation.centroids.shape[1]
@@ -223,7 +235,7 @@ def segment_and_describe(
 
     # 3. Map.
     with _timed(timings, "projection"):
-        report(0.45, "Drawing the map")
+        report(0.45, Note("Drawing the map", "正在绘制兴趣地图"))
         reuse_map = (
             same_profiles
             and previous is not None
@@ -256,7 +268,7 @@ def segment_and_describe(
 
     # 5. Describe and name segments.
     with _timed(timings, "insights"):
-        report(0.7, "Describing segments")
+        report(0.7, Note("Describing segments", "正在描述各分群"))
         embed = embedder.embed if embedder is not None else None
         segments = describe_segments(
             prepared.dataset,
@@ -269,7 +281,7 @@ def segment_and_describe(
             min_keyword_users=config.min_keyword_users,
             progress=scaled(report, 0.7, 0.98),
         )
-    report(1.0, "Done")
+    report(1.0, Note("Done", "完成"))
     return Analysis(
         config=config,
         dataset=prepared.dataset,

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ui.i18n import STRINGS, t
+
 if TYPE_CHECKING:
     from core.analysis import Analysis
     from core.segment.types import KAdvice
@@ -123,7 +125,7 @@ def map_figure(
         values = (
             analysis.segmentation.confidence if color_by == "confidence" else analysis.profiles.event_counts
         )
-        add(rows, color_by, None, np.asarray(values)[rows])
+        add(rows, value_title or color_by, None, np.asarray(values)[rows])
     else:
         attr = user_attribute(analysis, color_by).to_numpy()
         top = pd.Series(attr[rows]).value_counts().index[:12].tolist()
@@ -131,10 +133,10 @@ def map_figure(
             add(rows[attr[rows] == value], value or "—", ATTRIBUTE_PALETTE[i % len(ATTRIBUTE_PALETTE)])
         rest = rows[~np.isin(attr[rows], top)]
         if len(rest):
-            add(rest, "other", OTHER_COLOR)
+            add(rest, t("chart.other"), OTHER_COLOR)
     if adhoc:
         chosen = rows[np.isin(users[rows], list(adhoc))]
-        add(chosen, "selection", ADHOC_COLOR)
+        add(chosen, t("chart.selection"), ADHOC_COLOR)
     fig.update_layout(
         dragmode="lasso" if not three_d else "orbit", xaxis={"visible": False}, yaxis={"visible": False}
     )
@@ -149,12 +151,13 @@ def k_advice_figure(advice: KAdvice, metrics: list[str]) -> go.Figure:
         values = table[metric].astype(float)
         span = values.max() - values.min()
         scaled = (values - values.min()) / span if span > 0 else values * 0 + 0.5
-        fig.add_trace(go.Scatter(x=table["k"], y=scaled, mode="lines+markers", name=metric,
+        name = t(f"chart.metric.{metric}") if f"chart.metric.{metric}" in STRINGS else metric
+        fig.add_trace(go.Scatter(x=table["k"], y=scaled, mode="lines+markers", name=name,
                                  line={"color": PALETTE[i]}, customdata=values,
-                                 hovertemplate=f"{metric}: %{{customdata:.3f}} (K=%{{x}})<extra></extra>"))  # fmt: skip
+                                 hovertemplate=f"{esc(name)}: %{{customdata:.3f}} (K=%{{x}})<extra></extra>"))  # fmt: skip
     fig.add_vline(x=advice.recommended_k, line_dash="dash", line_color="#4F46E5",
                   annotation_text=f"K = {advice.recommended_k}", annotation_position="bottom right")  # fmt: skip
-    fig.update_yaxes(title="scaled (0 = worst, 1 = best)")
+    fig.update_yaxes(title=t("chart.scaled"))
     fig.update_xaxes(title="K", dtick=1)
     fig = _layout(fig, height=360)
     fig.update_layout(margin={"t": 70})  # room for the legend above the plot and the "K = n" marker
@@ -198,7 +201,8 @@ def sentiment_figure(sentiment: dict[str, float]) -> go.Figure:
     fig = go.Figure()
     for name, col in parts:
         share = float(sentiment.get(name, 0.0))
-        fig.add_trace(go.Bar(x=[share], y=[""], orientation="h", name=name, marker_color=col,
-                             hovertemplate=f"{name}: %{{x:.0%}}<extra></extra>"))  # fmt: skip
+        shown = t(f"chart.sentiment.{name}")
+        fig.add_trace(go.Bar(x=[share], y=[""], orientation="h", name=shown, marker_color=col,
+                             hovertemplate=f"{shown}: %{{x:.0%}}<extra></extra>"))  # fmt: skip
     fig.update_layout(barmode="stack", xaxis={"tickformat": ".0%", "range": [0, 1]})
     return _layout(fig, height=150)

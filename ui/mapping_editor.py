@@ -70,7 +70,8 @@ def _read_controls(draft: dict[str, Any], *, items: bool) -> dict[str, Any]:
         encoding = select(t("data.encoding"), {e: t("data.auto") if e == AUTO else e for e in ENCODINGS},
                           key=f"{base}encoding", default=options.get("encoding") or AUTO, container=cols[0])  # fmt: skip
     current = next((k for k, v in DELIMITERS.items() if v == options.get(f"{prefix}delimiter")), AUTO)
-    shown = {d: t("data.auto") if d == AUTO else t("data.space") if d == " " else d for d in DELIMITERS}
+    shown = {d: t("data.auto") if d == AUTO else t("data.space") if d == " " else t("data.delim_tab") if d == "\\t"
+             else d for d in DELIMITERS}  # fmt: skip
     delimiter = select(t("data.delimiter"), shown, key=f"{base}delimiter", default=current, container=cols[1])
     no_header = cols[2].toggle(t("data.first_row_data"), value=not options.get(f"{prefix}has_header", True),
                                key=f"{base}no_header", help=t("data.first_row_help"))  # fmt: skip

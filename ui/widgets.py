@@ -57,6 +57,15 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
 
 
+def localized(frame: pd.DataFrame) -> pd.DataFrame:
+    """In Chinese, the frame with its canonical column names (item_id, rank, reason, ...) worded by
+    `col.<name>` in ui/i18n.py; in English (and for columns from the user's file) unchanged."""
+    if lang() != "zh":
+        return frame
+    names = {c: t(f"col.{c}") for c in frame.columns if isinstance(c, str) and f"col.{c}" in STRINGS}
+    return frame.rename(columns=names) if names else frame
+
+
 def table(frame: pd.DataFrame, *, height: int | str = "auto", key: str | None = None, **kwargs: Any) -> None:
     """User data as a grid: cells are rendered as text, never Markdown/HTML."""
     st.dataframe(frame, hide_index=True, height=height, key=key, **kwargs)

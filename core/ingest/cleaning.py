@@ -28,7 +28,13 @@ from core.ingest.converters import (
 from core.ingest.ids import whitespace_variants
 from core.ingest.items import CONTROL_CHARS, build_items, index_items_table, join_text, text_id
 from core.ingest.rawtable import RawTable
-from core.ingest.schema import ColumnMapping, column_list, require_user_column
+from core.ingest.schema import (
+    ColumnMapping,
+    column_list,
+    require_text_column,
+    require_user_column,
+)
+from core.notes import Note
 
 CHECK_ORDER = (
     "cancelled_invoice",
@@ -85,6 +91,8 @@ def clean(
     frame, n = raw.frame, len(raw.frame)
     _check_columns(mapping, list(frame.columns), "events", raw.header_row)
     require_user_column(mapping, list(frame.columns), header_row=raw.header_row)
+    if items is None:
+        require_text_column(mapping, list(frame.columns), header_row=raw.header_row)
     report = IngestReport(
         source_name=raw.source_name,
         file_format=raw.file_format,
@@ -128,8 +136,12 @@ def clean(
         if present and unreadable > opts.bulk_failure_share * present:
             examples = ", ".join(f"'{v}'" for v in list(result.reasons)[:3])
             report.warnings.append(
-                f"Column '{source}' could not be read as {canonical} ({unreadable:,} of {present:,} "
-                f"values, e.g. {examples}); it is kept as an attribute. Map another column or fix its format."
+                Note(
+                    f"Column '{source}' could not be read as {canonical} ({unreadable:,} of {present:,} "
+                    f"values, e.g. {examples}); it is kept as an attribute. Map another column or fix its format.",
+                    f"列“{source}”无法按{_ZH_ROLE[canonical]}读取（{present:,} 个值中有 {unreadable:,} 个，"
+                    f"例如 {examples}），已作为属性保留。请映射其他列或修正其格式。",
+                )
             )
             mapping = _unmap(mapping, canonical)
             continue
@@ -137,7 +149,10 @@ def clean(
         report.warnings.extend(result.notes)
         if result.empty.any() and canonical in ("timestamp", "rating"):
             report.warnings.append(
-                f"{int(result.empty.sum()):,} rows have no {canonical} (kept, left empty)."
+                Note(
+                    f"{int(result.empty.sum()):,} rows have no {canonical} (kept, left empty).",
+                    f"{int(result.empty.sum()):,} 行没有{_ZH_ROLE[canonical]}（已保留，留空）。",
+                )
             )
 
     # 2. Business checks, in CHECK_ORDER.
@@ -216,7 +231,10 @@ def clean(
     )
     if not mapping.text and items_table is None:
         report.warnings.append(
-            "No item text column: each item's text is its reviews joined (first 1,000 characters)."
+            Note(
+                "No item text column: each item's text is its reviews joined (first 1,000 characters).",
+                "没有商品文本列：每个商品的文本取其评价拼接而成（前 1,000 个字符）。",
+            )
         )
 
     # 5. Report.
@@ -242,6 +260,13 @@ def clean(
 
 
 _CANONICAL_OUT = INTERNAL_EVENT_COLUMNS
+_ZH_ROLE = {
+    "quantity": "数量",
+    "price": "单价",
+    "timestamp": "时间",
+    "rating": "评分",
+    "event_type": "行为类型",
+}
 
 
 def _check_columns(mapping: ColumnMapping, columns: list[str], what: str, header_row: int) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.ingest.schema import normalize_event_type
+from core.notes import Note
 
 NULL_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "无", "空"})
 
@@ -158,7 +159,11 @@ def parse_ratings(series: pd.Series) -> Converted:
     for raw_value in pd.unique(series[out_of_range].astype("str").str.strip()):
         reasons[str(raw_value)] = f"rating {raw_value} is outside the {low:g}-{scale} scale"
     numbers = np.where(out_of_range, np.nan, numbers)
-    notes = (f"rating scale inferred as {low:g}-{scale}",) if positive.size else ()
+    notes = (
+        (Note(f"rating scale inferred as {low:g}-{scale}", f"评分范围推断为 {low:g}-{scale}"),)
+        if positive.size
+        else ()
+    )
     return Converted(
         pd.Series(numbers, index=series.index),
         empty,
@@ -200,7 +205,11 @@ def parse_numbers(series: pd.Series, *, what: str = "number") -> Converted:
     non_finite_u: list[bool] = []
     values, empty, failed, reasons, codes = _by_unique(series, parse)
     non_finite = np.asarray(non_finite_u, dtype=bool)[codes] & failed
-    notes = (f"decimal comma read in the {what} column",) if decimal_comma else ()
+    notes = (
+        (Note(f"decimal comma read in the {what} column", f"{what} 列中的小数逗号已按小数点读取"),)
+        if decimal_comma
+        else ()
+    )
     return Converted(
         values.astype("float64"),
         empty,
@@ -258,7 +267,8 @@ def parse_timestamps(series: pd.Series) -> Converted:
             beyond[fits.index[~fits]] = True
             for unit, chosen in (("s", fits & ~millis), ("ms", fits & millis)):
                 out[chosen.index[chosen]] = pd.to_datetime(numbers[chosen], unit=unit)
-            notes.append("numeric times read as Unix epoch (seconds; milliseconds when >= 1e11)")
+            notes.append(Note("numeric times read as Unix epoch (seconds; milliseconds when >= 1e11)",
+                              "数字时间按 Unix 时间戳读取（秒；>= 1e11 时按毫秒）"))  # fmt: skip
         formats = list(_FORMATS)
         slash = text.str.extract(_SLASH).dropna().astype(int)
         if len(slash):
@@ -267,7 +277,8 @@ def parse_timestamps(series: pd.Series) -> Converted:
             else:
                 order = "%m/%d/%Y"
                 if not (slash[1] > 12).any():
-                    notes.append("dates like 01/02/2024 are ambiguous; read as month/day/year (US order)")
+                    notes.append(Note("dates like 01/02/2024 are ambiguous; read as month/day/year (US order)",
+                                      "01/02/2024 这类日期有歧义，已按 月/日/年（美式）读取"))  # fmt: skip
             formats += [order + t for t in (" %H:%M:%S", " %H:%M", "")]
             formats += [order.replace("/", ".") + t for t in (" %H:%M:%S", " %H:%M", "")]
         zoned = False
@@ -283,7 +294,8 @@ def parse_timestamps(series: pd.Series) -> Converted:
             beyond[fits.index[~fits]] = True
             out[fits.index[fits]] = parsed[fits].astype("datetime64[ns]")
         if zoned:
-            notes.append("times with a zone offset were converted to UTC; times without one are taken as UTC")
+            notes.append(Note("times with a zone offset were converted to UTC; times without one are taken as UTC",
+                              "带时区的时间已换算为 UTC；不带时区的时间按 UTC 处理"))  # fmt: skip
         beyond_u.extend(beyond.to_numpy(bool))
         reasons = _why(
             uniq,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.notes import Note
+
 _SHOWN = 5
 
 
-def whitespace_variants(ids: pd.Series, what: str) -> str | None:
+def whitespace_variants(ids: pd.Series, what: str) -> str | None:  # a core.notes.Note
     """A warning listing ids (n,) str that equal another id once all whitespace (NBSP and full-width
     spaces included) is removed, or None when there are none."""
     unique = pd.Series(pd.unique(ids.astype("str")), dtype="str")
@@ -18,7 +20,10 @@ def whitespace_variants(ids: pd.Series, what: str) -> str | None:
         return None
     groups = unique[clashing].groupby(squeezed[clashing].to_numpy(), sort=False)
     shown = "; ".join(" / ".join(repr(v) for v in group) for _, group in list(groups)[:_SHOWN])
-    return (
+    what_zh = {"user": "用户", "item": "商品"}.get(what, what)
+    return Note(
         f"{groups.ngroups:,} group(s) of {what} ids differ only by spaces; they are kept apart, exactly "
-        f"as written (e.g. {shown}). Fix the source if they are the same {what}."
+        f"as written (e.g. {shown}). Fix the source if they are the same {what}.",
+        f"有 {groups.ngroups:,} 组{what_zh}ID 只差空格，已按原样分开保留（例如 {shown}）。"
+        f"如果它们是同一{what_zh}，请修正源数据。",
     )

@@ -231,6 +231,23 @@ def require_user_column(mapping: ColumnMapping, columns: Sequence[str], *, heade
         )
 
 
+def require_text_column(mapping: ColumnMapping, columns: Sequence[str], *, header_row: int = 1) -> None:
+    """IngestError naming the available columns when neither an item text nor a review column is
+    mapped (without an items table every row would be rejected as missing_text)."""
+    if mapping.text or mapping.review:
+        return
+    shown_en, shown_zh = column_list(columns, header_row=header_row)
+    raise IngestError(
+        f"No text column found (looked for title, description, content, review, 标题, 内容, 评论, ...). "
+        f"Columns: {shown_en}. Name the column that holds the item or post text with --map text=COLUMN "
+        "(or --map review=COLUMN for review text).",
+        f"未找到文本列（如 title、description、content、review、标题、内容、评论）。现有列：{shown_zh}。"
+        "请用 --map text=列名 指定商品或帖子文本所在的列（评价文本用 --map review=列名）。",
+        code="no_text_column",
+        details={"columns": shown_en},
+    )
+
+
 # --- event types -----------------------------------------------------------------------------------
 EVENT_LOOKUP: dict[str, str] = {
     normalize_header(s): canonical for canonical, names in EVENT_SYNONYMS.items() for s in names

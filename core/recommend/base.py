@@ -14,6 +14,7 @@ from scipy import sparse
 
 from core.config import DEFAULT_EVENT_WEIGHTS
 from core.errors import ConfigError
+from core.notes import Note
 
 if TYPE_CHECKING:
     from core.embed.profiles import UserProfiles
@@ -134,7 +135,12 @@ class Recommendations:
                 "rank": np.tile(np.arange(1, n + 1), len(self.user_ids)),
                 "item_id": self.item_ids.ravel(),
                 "score": self.scores.ravel(),
-                "reason": [r for rs in self.reasons for r in rs] if self.reasons else "",
+                "reason": pd.Series(
+                    [r for rs in self.reasons for r in rs]
+                    if self.reasons
+                    else [""] * (n * len(self.user_ids)),
+                    dtype=object,  # keeps each reason's Chinese (core.notes.Note); a str column drops it
+                ),
                 "cold": np.repeat(self.cold, n),
             }
         )
@@ -210,7 +216,7 @@ class Recommender:
         raise NotImplementedError
 
     def _reason(self, row: int, item: int) -> str:
-        return "popular overall"
+        return Note("popular overall", "整体热门")
 
     def _cold_scores(self) -> np.ndarray:
         """(n_items,) scores for users without history: global popularity."""
@@ -284,7 +290,10 @@ class Recommender:
             for u, row in enumerate(rows):
                 cols = index.get_indexer(out_items[u][out_items[u] != ""])
                 reasons.append(
-                    [self._reason(int(row), int(c)) if row >= 0 else "popular overall" for c in cols]
+                    [
+                        self._reason(int(row), int(c)) if row >= 0 else Note("popular overall", "整体热门")
+                        for c in cols
+                    ]
                 )
         return Recommendations(users, out_items, out_scores, reasons, rows < 0)
 

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import sparse
 
 from core.errors import ConfigError
+from core.notes import Note
 from core.recommend.base import Recommender
 from core.recommend.models import user_vectors
 
@@ -107,7 +108,9 @@ class LogisticRecommender(Recommender):
 
     def _reason(self, row: int, item: int) -> str:
         similar = self._similar_seen_item(row, item)
-        return f"likely for you; similar to {similar}" if similar else "likely for you"
+        if similar:
+            return Note(f"likely for you; similar to {similar}", f"你可能喜欢；与“{similar}”相似")
+        return Note("likely for you", "你可能喜欢")
 
 
 def _pair_dots(theta: np.ndarray, items: np.ndarray, users: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import sparse
 
 from core.errors import ConfigError
+from core.notes import Note
 from core.recommend.base import Recommender, build_interactions
 
 if TYPE_CHECKING:
@@ -57,7 +58,9 @@ class ItemKNNRecommender(Recommender):
 
     def _reason(self, row: int, item: int) -> str:
         similar = self._similar_seen_item(row, item)
-        return f"often chosen with {similar}" if similar else "popular overall"
+        if similar:
+            return Note(f"often chosen with {similar}", f"常与“{similar}”一起被选择")
+        return Note("popular overall", "整体热门")
 
 
 class SegmentPopularRecommender(Recommender):
@@ -120,7 +123,9 @@ class SegmentPopularRecommender(Recommender):
 
     def _reason(self, row: int, item: int) -> str:
         name = self._segment_name(row)
-        return f"popular with {name}" if name else "popular overall"
+        return (
+            Note(f"popular with {name}", f"在“{name}”中热门") if name else Note("popular overall", "整体热门")
+        )
 
 
 class ContentRecommender(Recommender):
@@ -149,7 +154,9 @@ class ContentRecommender(Recommender):
 
     def _reason(self, row: int, item: int) -> str:
         similar = self._similar_seen_item(row, item)
-        return f"similar to {similar}" if similar else "matches your interests"
+        if similar:
+            return Note(f"similar to {similar}", f"与“{similar}”相似")
+        return Note("matches your interests", "符合你的兴趣")
 
 
 def user_vectors(

@@ -113,7 +113,8 @@ def make_analysis(
             "stability": [0.8, 0.95, 0.7, 0.6, 0.5],
         }
     )
-    advice = KAdvice(table=table, recommended_k=k, reason="K=3 has the best silhouette and stability.")
+    advice = KAdvice(table=table, recommended_k=k, reason="K=3 has the best silhouette and stability.",
+                     reason_zh="K=3 的轮廓系数和稳定性最好。")  # fmt: skip
     segments = []
     for s in range(k):
         members = user_ids[labels == s]

@@ -126,7 +126,7 @@ def test_fixing_the_mapping_clears_the_warning(app: AppTest) -> None:
     assert not at.warning or all("wrongly mapped" not in w.value for w in at.warning)
     # No text at all is an error in the page's words (one message, not a pile), and the controls stay.
     assert at.session_state["dataset"] is None and len(at.error) == 1 and previews(at)
-    assert "No usable rows" in at.error[0].value
+    assert "No column with item or post text" in at.error[0].value and "“Item text”" in at.error[0].value
 
 
 def test_a_new_file_never_shows_the_previous_files_columns(app: AppTest) -> None:
