@@ -126,6 +126,7 @@ def _in_process(bundle: Path, dataset, bodies: list[dict]) -> dict[str, float]:
 
 
 def run_once(bundle: Path, events: Path, bodies: list[dict]) -> dict[str, dict[str, float]]:
+    n_users = len(bodies)
     import httpx
 
     port = _port()
@@ -137,7 +138,7 @@ def run_once(bundle: Path, events: Path, bodies: list[dict]) -> dict[str, dict[s
         "serve",
         str(bundle),
         "--events",
-        str(SAMPLE),
+        str(events),
         "--port",
         str(port),
     ]
@@ -147,7 +148,10 @@ def run_once(bundle: Path, events: Path, bodies: list[dict]) -> dict[str, dict[s
     try:
         while True:
             try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
+                health = httpx.get(url + "/health", timeout=2)
+                if health.status_code == 200:
+                    if health.json().get("known_users") != n_users:  # another process, or other --events
+                        raise RuntimeError(f"the server on port {port} does not serve this data")
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
