@@ -15,6 +15,7 @@ BENCHES = [
     "recsys_bench",
     "tfidf_bench",
     "estimate_bench",
+    "serve_bench",
 ]
 
 

@@ -91,6 +91,8 @@ COMMANDS: dict[str, tuple[Callable[[Any], None], Handler]] = {
     "analyze": (_lazy("add_analyze"), _lazy("run_analyze")),
     "evaluate": (_lazy("add_evaluate"), _lazy("run_evaluate")),
     "assign": (_lazy("add_assign"), _lazy("run_assign")),
+    # --- h15-serve: HTTP API ---
+    "serve": (_lazy("add_serve"), _lazy("run_serve")),
 }
 
 

@@ -218,3 +218,72 @@ def run_evaluate(args: argparse.Namespace) -> int:
     progress.done()
     print(f"wrote evaluation.json and evaluation.md to {args.out}")
     return code
+
+
+# --- h15-serve: `python -m core serve BUNDLE` (HTTP API, core/serve) ---
+def add_serve(subparsers) -> None:
+    parser = subparsers.add_parser("serve", help="serve a bundle's segments over HTTP (assign, recommend)")
+    parser.add_argument(
+        "bundle", type=options.existing_file, help="bundle.zip written by analyze or the Export page"
+    )
+    parser.add_argument(
+        "--events",
+        type=options.existing_file,
+        default=None,
+        help="the events the bundle was made from: item catalogue, known users, recommendations",
+    )
+    add_read_options(
+        parser, items_help="optional items table joined on item_id", map_help="override a column mapping"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=options.bounded_int("--port", 1, 65535), default=8000)
+    parser.add_argument(
+        "--api-key-env",
+        metavar="VAR",
+        default=None,
+        help="require header X-API-Key equal to this environment variable's value",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=options.bounded_int("--max-body-bytes", 1_024, 100_000_000),
+        default=1_000_000,
+        metavar="N",
+        help="larger request bodies get 413 (default 1,000,000)",
+    )
+    parser.add_argument(
+        "--warm-model", action="store_true", help="load the model at startup, not on the first new text"
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from core.errors import ConfigError
+    from core.export.bundle import load_bundle
+    from core.serve.api import create_app, serve
+    from core.serve.state import load_state
+
+    api_key = None
+    if args.api_key_env:
+        api_key = os.environ.get(args.api_key_env, "")
+        if not api_key.strip():
+            raise ConfigError(
+                f"--api-key-env {args.api_key_env}: that environment variable is not set or empty.",
+                f"--api-key-env {args.api_key_env}：该环境变量未设置或为空。",
+            )
+    started = time.perf_counter()
+    bundle = load_bundle(args.bundle)
+    dataset = load_from_args(args) if args.events else None
+    state = load_state(bundle, dataset)
+    if args.warm_model:
+        state.warm()
+    print(
+        f"serving {len(state.segments)} segments, {len(state.item_ids):,} items, "
+        f"{len(state.user_row):,} known users (run {bundle.run_id}; ready in "
+        f"{time.perf_counter() - started:,.1f} s) on http://{args.host}:{args.port} "
+        f"(API key {'required' if api_key else 'off'}; docs at /docs)",
+        file=sys.stderr,
+        flush=True,
+    )
+    serve(create_app(state, api_key=api_key, max_body_bytes=args.max_body_bytes), args.host, args.port)
+    return 0
