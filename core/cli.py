@@ -75,13 +75,13 @@ def _add_ingest(sub: Any) -> None:
 
 
 # Subcommand -> (parser builder, handler). Later commands (analyze, evaluate, assign) register here.
-def _lazy(name: str) -> Any:
-    """A parser builder or handler from core.commands, imported only when used (keeps --help fast)."""
+def _lazy(name: str, module: str = "core.commands") -> Any:
+    """A parser builder or handler from `module`, imported only when used (keeps --help fast)."""
 
     def call(arg: Any) -> Any:
-        import core.commands
+        import importlib
 
-        return getattr(core.commands, name)(arg)
+        return getattr(importlib.import_module(module), name)(arg)
 
     return call
 
@@ -91,6 +91,8 @@ COMMANDS: dict[str, tuple[Callable[[Any], None], Handler]] = {
     "analyze": (_lazy("add_analyze"), _lazy("run_analyze")),
     "evaluate": (_lazy("add_evaluate"), _lazy("run_evaluate")),
     "assign": (_lazy("add_assign"), _lazy("run_assign")),
+    # --- h15-activate: refresh, lookalike (core.activate.cli) ---
+    "refresh": (_lazy("add_refresh", "core.activate.cli"), _lazy("run_refresh", "core.activate.cli")),
 }
 
 
