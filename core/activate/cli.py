@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from core import cli_options as options
+from core.activate.options import add_control_options, control_from_args
 from core.ingest.cli_args import add_read_options, load_from_args
 
 
@@ -31,6 +32,7 @@ def add_refresh(subparsers) -> None:
         "--recommendations", type=options.bounded_int("--recommendations", 0, 50), default=5, metavar="N",
         help="top-N recommended items per user in members.csv (default 5; 0 = none)",
     )  # fmt: skip
+    add_control_options(parser)
 
 
 def print_segment_table(per_segment) -> None:
@@ -72,7 +74,12 @@ def run_refresh(args: argparse.Namespace) -> int:
     out = Path(args.out)
     with staged_dir(out) as staging:
         written = write_all(
-            analysis, staging, privacy=privacy, recommendations=recommendations, top_n=n_recs or 1
+            analysis,
+            staging,
+            privacy=privacy,
+            recommendations=recommendations,
+            top_n=n_recs or 1,
+            control=control_from_args(args),
         )
         written.update(write_core_outputs(analysis, staging, privacy=privacy))
         (staging / "changes.csv").write_bytes(frame_csv_bytes(result.changes))

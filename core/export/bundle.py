@@ -7,6 +7,7 @@ Members (all JSON or .npy; nothing is ever unpickled):
     centroids.npy       (n_centroids, dim) float32, L2-normalised
     centroid_ids.npy    (n_centroids,) int64: exported segment id of each row (-1 = merged into "Other")
     assignments.json    columns user_id, segment_id, confidence (as exported: pseudonyms when on)
+                        [, control: bool per user when a control group was held out]
     ingest_report.json  IngestReport.to_dict()
     versions.json       python, core, numpy, scikit-learn, sentence-transformers, model id
     privacy.json        which guards were on (never the key)
@@ -61,7 +62,7 @@ class Bundle:
     segments: pd.DataFrame  # segment_id, name, size, share, keywords (list[str])
     centroids: np.ndarray  # (n_centroids, dim) float32
     centroid_ids: np.ndarray  # (n_centroids,) int64, -1 = "Other"
-    assignments: pd.DataFrame  # user_id (str), segment_id (int64), confidence (float64)
+    assignments: pd.DataFrame  # user_id (str), segment_id (int64), confidence (float64)[, control (bool)]
     ingest_report: IngestReport
     versions: dict[str, str]
     privacy: list[dict[str, str]]
@@ -108,6 +109,7 @@ def bundle_bytes(view: ExportView) -> bytes:
             "user_id": members["user_id"].astype(str).tolist(),
             "segment_id": members["segment_id"].astype(int).tolist(),
             "confidence": members["confidence"].astype(float).tolist(),
+            **({"control": members["control"].astype(bool).tolist()} if "control" in members else {}),
         },
         "ingest_report.json": view.ingest.to_dict(),
         "versions.json": _versions(model_id),
