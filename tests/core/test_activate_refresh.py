@@ -176,3 +176,17 @@ def test_webhook_without_secret_fails_before_any_work(
     assert not out.exists()
     code = main(["refresh", str(runs["bundle"]), str(runs["new"]), "--out", str(out), "--webhook", "ftp://x"])
     assert code == 2 and "http" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_refresh_on_online_retail_nine_then_twelve_months(tmp_path: Path) -> None:
+    from bench.activate_bench import DATA, run
+
+    if not DATA.is_file():
+        pytest.skip("Online Retail is not in ../shared/datasets")
+    result = run(tmp_path)
+    summary = result["summary"]
+    assert result["code"] == 0 and summary["reconciled"] is True
+    assert summary["users_after"] > summary["users_before"] > 1000
+    assert result["delivered"] == summary["entered"] + summary["left"] + summary["moved"]
+    assert result["bad_signatures"] == 0 and summary["webhook"]["failed"] == 0
