@@ -93,6 +93,7 @@ COMMANDS: dict[str, tuple[Callable[[Any], None], Handler]] = {
     "assign": (_lazy("add_assign"), _lazy("run_assign")),
     # --- h15-activate: refresh, lookalike (core.activate.cli) ---
     "refresh": (_lazy("add_refresh", "core.activate.cli"), _lazy("run_refresh", "core.activate.cli")),
+    "lookalike": (_lazy("add_lookalike", "core.activate.cli"), _lazy("run_lookalike", "core.activate.cli")),
 }
 
 

@@ -103,3 +103,29 @@ def run_refresh(args: argparse.Namespace) -> int:
             print(f"warning: undelivered batches are in {hook['dead_letter']}", file=sys.stderr)
     print(f"wrote changes.csv, refresh.json, segments.csv, summary.json, bundle.zip, ... to {out}")
     return 0 if summary["reconciled"] and not summary.get("webhook", {}).get("failed") else 1
+
+
+def add_lookalike(subparsers) -> None:
+    parser = subparsers.add_parser("lookalike", help="rank users by similarity to a seed list")
+    parser.add_argument("bundle", type=Path, help="bundle.zip, or the output folder of analyze/refresh")
+    parser.add_argument("seeds", type=options.existing_file, help="CSV with a user_id column")
+    parser.add_argument("--top", type=options.bounded_int("--top", 1, 10**7), default=1000)
+    parser.add_argument(
+        "--out", required=True, type=options.writable_file, help="CSV to write (user_id, score)"
+    )
+
+
+def run_lookalike(args: argparse.Namespace) -> int:
+    from core.activate.lookalike import bundle_profiles, lookalikes, read_seeds
+    from core.export.bundle import load_bundle
+    from core.export.tables import frame_csv_bytes
+    from core.staging import staged_file
+
+    path = args.bundle / "bundle.zip" if args.bundle.is_dir() else args.bundle
+    bundle = load_bundle(path)
+    ids, vectors = bundle_profiles(bundle)
+    ranked = lookalikes(ids, vectors, read_seeds(args.seeds), args.top)
+    with staged_file(args.out) as part:
+        part.write_bytes(frame_csv_bytes(ranked))
+    print(f"wrote {len(ranked):,} lookalikes to {args.out}")
+    return 0

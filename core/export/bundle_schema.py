@@ -137,6 +137,14 @@ def check_centroids(centroids: np.ndarray, centroid_ids: np.ndarray, segment_ids
         raise invalid("a segment has no centroid.", "某个分群没有中心向量。")
 
 
+def check_profiles(profiles: np.ndarray, n_users: int, dim: int) -> None:
+    """profiles.npy: one finite row per assignment, as wide as the centroids."""
+    if profiles.ndim != 2 or profiles.shape != (n_users, dim) or not np.isfinite(profiles).all():
+        raise invalid(
+            "profiles.npy does not match the assignments and centroids.", "profiles.npy 与分配表或中心不符。"
+        )
+
+
 def segments_frame(raw: Any) -> pd.DataFrame:
     """segments.json -> segment_id, name, size, share, keywords."""
     rows = []

@@ -116,6 +116,7 @@ def build_view(
         centroid_segment_ids=centroid_ids,
         n_users=len(raw_ids),
         n_segments=len(analysis.segments),
+        profiles=np.asarray(analysis.profiles.vectors),
     )
 
 
