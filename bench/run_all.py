@@ -16,6 +16,7 @@ BENCHES = [
     "tfidf_bench",
     "estimate_bench",
     "serve_bench",
+    "activate_bench",
 ]
 
 

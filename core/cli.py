@@ -75,13 +75,13 @@ def _add_ingest(sub: Any) -> None:
 
 
 # Subcommand -> (parser builder, handler). Later commands (analyze, evaluate, assign) register here.
-def _lazy(name: str) -> Any:
-    """A parser builder or handler from core.commands, imported only when used (keeps --help fast)."""
+def _lazy(name: str, module: str = "core.commands") -> Any:
+    """A parser builder or handler from `module`, imported only when used (keeps --help fast)."""
 
     def call(arg: Any) -> Any:
-        import core.commands
+        import importlib
 
-        return getattr(core.commands, name)(arg)
+        return getattr(importlib.import_module(module), name)(arg)
 
     return call
 
@@ -93,6 +93,9 @@ COMMANDS: dict[str, tuple[Callable[[Any], None], Handler]] = {
     "assign": (_lazy("add_assign"), _lazy("run_assign")),
     # --- h15-serve: HTTP API ---
     "serve": (_lazy("add_serve"), _lazy("run_serve")),
+    # --- h15-activate: refresh, lookalike (core.activate.cli) ---
+    "refresh": (_lazy("add_refresh", "core.activate.cli"), _lazy("run_refresh", "core.activate.cli")),
+    "lookalike": (_lazy("add_lookalike", "core.activate.cli"), _lazy("run_lookalike", "core.activate.cli")),
 }
 
 

@@ -103,6 +103,9 @@ def add_analyze(subparsers) -> None:
         help="top-N recommended items per user in members.csv and the Excel Recommendations sheet "
         "(default 5; 0 = none)",
     )
+    from core.activate.options import add_control_options  # h15-activate: control groups
+
+    add_control_options(parser)
 
 
 def _config(args: argparse.Namespace, **extra):
@@ -119,6 +122,7 @@ def _config(args: argparse.Namespace, **extra):
 
 
 def run_analyze(args: argparse.Namespace) -> int:
+    from core.activate.options import control_from_args
     from core.embed.embedding import make_embedder
     from core.estimate import REFERENCE_CHARS_PER_S, Countdown, estimate_run, run_work, speed_of, stage_starts
     from core.export.outputs import write_core_outputs
@@ -162,8 +166,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     recommendations = recommend_for_members(analysis, n=n_recs) if n_recs else None
     with staged_dir(args.out) as staging:  # all files or none: a failure keeps the previous run's
         written = write_all(
-            analysis, staging, privacy=privacy, recommendations=recommendations, top_n=n_recs or 1
-        )
+            analysis, staging, privacy=privacy, recommendations=recommendations, top_n=n_recs or 1,
+            control=control_from_args(args),
+        )  # fmt: skip
         analysis.timings["export"] = round(time.perf_counter() - started, 3)
         written.update(write_core_outputs(analysis, staging, privacy=privacy))
     progress.done()

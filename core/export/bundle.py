@@ -7,9 +7,11 @@ Members (all JSON or .npy; nothing is ever unpickled):
     centroids.npy       (n_centroids, dim) float32, L2-normalised
     centroid_ids.npy    (n_centroids,) int64: exported segment id of each row (-1 = merged into "Other")
     assignments.json    columns user_id, segment_id, confidence (as exported: pseudonyms when on)
+                        [, control: bool per user when a control group was held out]
     ingest_report.json  IngestReport.to_dict()
     versions.json       python, core, numpy, scikit-learn, sentence-transformers, model id
     privacy.json        which guards were on (never the key)
+    profiles.npy        optional: (n_users, dim) float16 interest vectors, rows as assignments (lookalikes)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from core.errors import ConfigError
 from core.export.bundle_schema import (
     assignments_frame,
     check_centroids,
+    check_profiles,
     config_values,
     invalid,
     segments_frame,
@@ -45,6 +48,7 @@ FORMAT = "interest-lens-bundle"
 FORMAT_VERSION = 1
 JSON_MEMBERS = ("manifest.json", "config.json", "segments.json", "assignments.json", "ingest_report.json", "versions.json", "privacy.json")  # fmt: skip
 NPY_MEMBERS = ("centroids.npy", "centroid_ids.npy")
+OPTIONAL_MEMBERS = ("profiles.npy",)
 MAX_BUNDLE_BYTES = 1 << 30  # uncompressed total
 MAX_MEMBER_BYTES = 512 << 20
 MAX_RATIO = 200  # uncompressed / compressed per member
@@ -61,10 +65,11 @@ class Bundle:
     segments: pd.DataFrame  # segment_id, name, size, share, keywords (list[str])
     centroids: np.ndarray  # (n_centroids, dim) float32
     centroid_ids: np.ndarray  # (n_centroids,) int64, -1 = "Other"
-    assignments: pd.DataFrame  # user_id (str), segment_id (int64), confidence (float64)
+    assignments: pd.DataFrame  # user_id (str), segment_id (int64), confidence (float64)[, control (bool)]
     ingest_report: IngestReport
     versions: dict[str, str]
     privacy: list[dict[str, str]]
+    profiles: np.ndarray | None = None  # (n_users, dim) float32, rows as assignments; None in old bundles
 
     @property
     def seed(self) -> int:
@@ -108,6 +113,7 @@ def bundle_bytes(view: ExportView) -> bytes:
             "user_id": members["user_id"].astype(str).tolist(),
             "segment_id": members["segment_id"].astype(int).tolist(),
             "confidence": members["confidence"].astype(float).tolist(),
+            **({"control": members["control"].astype(bool).tolist()} if "control" in members else {}),
         },
         "ingest_report.json": view.ingest.to_dict(),
         "versions.json": _versions(model_id),
@@ -118,12 +124,14 @@ def bundle_bytes(view: ExportView) -> bytes:
         "format_version": FORMAT_VERSION,
         "run_id": view.run_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "files": [*JSON_MEMBERS, *NPY_MEMBERS],
+        "files": [*JSON_MEMBERS, *NPY_MEMBERS, *(OPTIONAL_MEMBERS if view.profiles is not None else ())],
     }
     arrays: dict[str, np.ndarray] = {
         "centroids.npy": np.ascontiguousarray(view.centroids, dtype=np.float32),
         "centroid_ids.npy": np.ascontiguousarray(view.centroid_segment_ids, dtype=np.int64),
     }
+    if view.profiles is not None:
+        arrays["profiles.npy"] = np.ascontiguousarray(view.profiles, dtype=np.float16)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in JSON_MEMBERS:
@@ -147,7 +155,7 @@ def _read_members(source: str | Path | bytes) -> dict[str, bytes]:
     names = [i.filename for i in infos]
     if len(names) != len(set(names)):
         raise invalid("duplicate member names.", "成员名称重复。")
-    unknown = sorted(set(names) - expected)
+    unknown = sorted(set(names) - expected - set(OPTIONAL_MEMBERS))
     if unknown:  # also rejects ../ paths, absolute paths and folders: only the exact names pass
         raise invalid(f"unexpected member {unknown[0][:80]!r}.", f"包含未知成员 {unknown[0][:80]!r}。")
     missing = sorted(expected - set(names))
@@ -233,6 +241,10 @@ def load_bundle(source: str | Path | bytes) -> Bundle:
     known_ids = set(segments["segment_id"].tolist()) | {-1}
     check_centroids(centroids, centroid_ids, known_ids)
     assignments = assignments_frame(_json(members, "assignments.json"), known_ids)
+    profiles = None
+    if "profiles.npy" in members:
+        profiles = _npy(members, "profiles.npy", "f").astype(np.float32)
+        check_profiles(profiles, len(assignments), centroids.shape[1])
 
     report_raw = _json(members, "ingest_report.json")
     if not isinstance(report_raw, dict):
@@ -258,4 +270,5 @@ def load_bundle(source: str | Path | bytes) -> Bundle:
         ingest_report=report,
         versions={str(k): str(v) for k, v in versions.items()},
         privacy=[{str(k): str(v) for k, v in row.items()} for row in privacy if isinstance(row, dict)],
+        profiles=profiles,
     )

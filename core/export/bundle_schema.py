@@ -137,6 +137,14 @@ def check_centroids(centroids: np.ndarray, centroid_ids: np.ndarray, segment_ids
         raise invalid("a segment has no centroid.", "某个分群没有中心向量。")
 
 
+def check_profiles(profiles: np.ndarray, n_users: int, dim: int) -> None:
+    """profiles.npy: one finite row per assignment, as wide as the centroids."""
+    if profiles.ndim != 2 or profiles.shape != (n_users, dim) or not np.isfinite(profiles).all():
+        raise invalid(
+            "profiles.npy does not match the assignments and centroids.", "profiles.npy 与分配表或中心不符。"
+        )
+
+
 def segments_frame(raw: Any) -> pd.DataFrame:
     """segments.json -> segment_id, name, size, share, keywords."""
     rows = []
@@ -176,10 +184,20 @@ def assignments_frame(raw: Any, known_ids: set[int]) -> pd.DataFrame:
         raise invalid("a confidence is outside [0, 1].", "置信度超出 [0, 1]。")
     if not set(labels) <= known_ids:
         raise invalid("an assignment points to an unknown segment.", "分配指向未知分群。")
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "user_id": pd.array(users, dtype=object),
             "segment_id": np.asarray(labels, dtype=np.int64),
             "confidence": np.asarray(confidence, dtype=np.float64),
         }
     )
+    if "control" in raw:  # optional: a held-out control group (core.export.control)
+        control = raw["control"]
+        if (
+            not isinstance(control, list)
+            or len(control) != len(users)
+            or not all(type(c) is bool for c in control)
+        ):
+            raise invalid("the control column is malformed.", "对照组列格式错误。")
+        frame["control"] = np.asarray(control, dtype=bool)
+    return frame

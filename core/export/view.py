@@ -41,3 +41,4 @@ class ExportView:
     centroid_segment_ids: np.ndarray  # (k,) int64: exported id of each centroid row (-1 = merged into Other)
     n_users: int
     n_segments: int  # segments before the size guard
+    profiles: np.ndarray | None = None  # (n_users, dim) interest vectors, rows as members (for lookalikes)

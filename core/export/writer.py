@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import ConfigError
+from core.export.control import ControlGroup, control_flags
 from core.export.privacy import (
     PrivacySettings,
     SizeGuard,
@@ -43,8 +44,11 @@ def build_view(
     recommendations: Mapping[str, Sequence[str]] | None = None,
     evaluation: dict[str, Any] | None = None,
     top_n: int = TOP_N_RECOMMENDATIONS,
+    control: ControlGroup | None = None,
 ) -> ExportView:
-    """Apply the privacy guards to an analysis. recommendations: raw user_id -> item texts/ids, best first."""
+    """Apply the privacy guards to an analysis. recommendations: raw user_id -> item texts/ids, best first.
+
+    control: hold out a seeded share of every segment (a boolean `control` column, core.export.control)."""
     settings, key_source = (privacy or PrivacySettings.from_config(analysis.config)).resolved()
     seg = analysis.segmentation
     raw_ids = np.asarray(analysis.profiles.user_ids, dtype=object).astype(str)
@@ -76,6 +80,8 @@ def build_view(
             "y": np.round(np.asarray(analysis.coords[:, 1], dtype=np.float64), 4),
         }
     )
+    if control is not None and control.on:
+        members["control"] = control_flags(raw_ids.tolist(), control)  # drawn on the raw id: stable per key
     rec_rows: list[tuple[str, int, str]] = []
     if recommendations:
         clean = _scrub_text if settings.scrub_pii else str
@@ -110,6 +116,7 @@ def build_view(
         centroid_segment_ids=centroid_ids,
         n_users=len(raw_ids),
         n_segments=len(analysis.segments),
+        profiles=np.asarray(analysis.profiles.vectors),
     )
 
 
@@ -134,6 +141,7 @@ def write_all(
     evaluation: dict[str, Any] | None = None,
     prefix: str = "",
     top_n: int = TOP_N_RECOMMENDATIONS,
+    control: ControlGroup | None = None,
 ) -> dict[str, Path]:
     """Write members.csv, report.xlsx, report.html and bundle.zip into out_dir; returns kind -> path.
 
@@ -150,7 +158,12 @@ def write_all(
             "文件名前缀只能包含字母、数字、“-”和“_”（最多 40 个字符）。",
         )
     view = build_view(
-        analysis, privacy=privacy, recommendations=recommendations, evaluation=evaluation, top_n=top_n
+        analysis,
+        privacy=privacy,
+        recommendations=recommendations,
+        evaluation=evaluation,
+        top_n=top_n,
+        control=control,
     )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
