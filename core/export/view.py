@@ -6,7 +6,7 @@ Every writer (members CSV, Excel, HTML report, bundle) reads only this view, bui
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,3 +41,4 @@ class ExportView:
     centroid_segment_ids: np.ndarray  # (k,) int64: exported id of each centroid row (-1 = merged into Other)
     n_users: int
     n_segments: int  # segments before the size guard
+    representation_state: dict[str, Any] = field(default_factory=dict)  # hybrid weight + TF-IDF arrays

@@ -110,6 +110,7 @@ def build_view(
         centroid_segment_ids=centroid_ids,
         n_users=len(raw_ids),
         n_segments=len(analysis.segments),
+        representation_state=dict(analysis.representation_state),
     )
 
 

@@ -118,6 +118,7 @@ def evaluate_dataset(
     vectors (skip re-embedding).
     """
     from core.embed.embedding import make_embedder
+    from core.embed.hybrid import make_representation
 
     report = progress or no_progress
     cfg = config or AnalysisConfig(seed=seed)
@@ -129,7 +130,9 @@ def evaluate_dataset(
     texts = dataset.items["text"].astype(str).tolist()
     report(0.05, "Embedding items")
     vectors = (
-        item_vectors if item_vectors is not None else (embedder or make_embedder(cfg.model)).embed(texts)
+        item_vectors
+        if item_vectors is not None
+        else (embedder or make_representation(cfg.model, cfg.representation)).embed(texts)
     )
     if tfidf_vectors is None:
         tfidf_vectors = make_embedder("tfidf").embed(texts)
