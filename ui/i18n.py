@@ -528,6 +528,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "exp.n_recs": ("Items per user", "每位用户的推荐数"),
     "exp.recs_running": ("Recommending items for every user…", "正在为每位用户生成推荐…"),
+    # --- h11-repr: item representation and language ---
+    "repr.label": ("Representation", "文本表示"),
+    "repr.hybrid": ("Hybrid: model + TF-IDF (default)", "混合：模型 + TF-IDF（默认）"),
+    "repr.sentence": ("Sentence model only", "仅句向量模型"),
+    "repr.tfidf": ("TF-IDF only", "仅 TF-IDF"),
+    "repr.ran": ("Representation — {why}", "文本表示——{why}"),
+    "repr.language": ("Language of the item texts: {what}", "条目文本语言：{what}"),
 }
 
 
