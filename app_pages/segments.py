@@ -45,6 +45,8 @@ def run_form(base: AnalysisConfig) -> AnalysisConfig | None:
                               default=current_model, container=c1)  # fmt: skip
         custom = c1.text_input(t("seg.custom_model"), value=base.model if current_model == "custom" else "",
                                help=t("seg.custom_help"))  # fmt: skip
+        found = cached.local_models()
+        c1.caption(t("repr.found", models=", ".join(found[:8])) if found else t("repr.none_found"))
         representation = select(t("repr.label"), {r: t(f"repr.{r}") for r in ("hybrid", "sentence", "tfidf")},
                                 key="run_representation", default=base.representation, container=c1)  # fmt: skip
         options = methods()

@@ -73,6 +73,14 @@ def start_map_warm_up() -> bool:
     return True
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def local_models() -> list[str]:
+    """Sentence-transformers models in this machine's Hugging Face cache (no download)."""
+    from core.embed.local_models import local_sentence_models
+
+    return local_sentence_models()
+
+
 def embedder_for(config: AnalysisConfig) -> Any:
     from core.embed.hybrid import HybridEmbedder, make_representation
 

@@ -153,3 +153,18 @@ def test_hybrid_analysis_reports_why_and_its_bundle_assigns_new_users_the_same_w
     with pytest.raises(IngestError, match="incomplete"):
         load_bundle(out.getvalue())
     assert json.loads(src.read("representation.json"))["sentence_weight"] == 0.11
+
+
+def test_local_models_are_found_in_the_hub_cache_multilingual_first(tmp_path) -> None:
+    from core.embed.local_models import local_sentence_models
+
+    for name, sentence in (("acme--tiny-en", True), ("acme--multilingual-mini", True), ("acme--bert", False)):
+        snap = tmp_path / f"models--{name}" / "snapshots" / "abc"
+        snap.mkdir(parents=True)
+        if sentence:
+            (snap / "modules.json").write_text("[]")
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    (folder / "modules.json").write_text("[]")
+    found = local_sentence_models([folder, tmp_path / "nothing"], hub_cache=tmp_path)
+    assert found == ["acme/multilingual-mini", "acme/tiny-en", str(folder)]
