@@ -47,6 +47,10 @@ def run_form(base: AnalysisConfig) -> AnalysisConfig | None:
                               default=current_model, container=c1)  # fmt: skip
         custom = c1.text_input(t("seg.custom_model"), value=base.model if current_model == "custom" else "",
                                help=t("seg.custom_help"))  # fmt: skip
+        found = cached.local_models()
+        c1.caption(t("repr.found", models=", ".join(found[:8])) if found else t("repr.none_found"))
+        representation = select(t("repr.label"), {r: t(f"repr.{r}") for r in ("hybrid", "sentence", "tfidf")},
+                                key="run_representation", default=base.representation, container=c1)  # fmt: skip
         options = methods()
         method = c2.selectbox(
             t("seg.method"), options, index=options.index(base.method) if base.method in options else 0
@@ -76,6 +80,7 @@ def run_form(base: AnalysisConfig) -> AnalysisConfig | None:
     )
     return base.with_(
         model=model,
+        representation=representation,
         method=method,
         k=None if auto_k else int(k),
         half_life_days=float(half_life) or None,
@@ -182,6 +187,16 @@ def summary(analysis) -> None:
                        help=t(help_key, seconds=f"{last['seconds']:,.1f}", total=f"{total:,.1f}"))  # fmt: skip
     else:
         cols[5].metric(t("metric.run_time"), f"{total:,.1f} s", help=t("metric.run_time_help"))
+    info = analysis.embedding_info
+    if info.get("representation_reason"):
+        why = info.get("representation_reason_zh") if lang() == "zh" else info.get("representation_reason")
+        st.caption(t("repr.ran", why=escape_md(str(why), max_len=300)))
+    language = analysis.dataset.report.language or info.get("language") or {}
+    if language:
+        from core.embed.language import LanguageProfile
+
+        profile = LanguageProfile(**language)
+        st.caption(t("repr.language", what=profile.describe_zh() if lang() == "zh" else profile.describe()))
     for warning in analysis.warnings:
         st.warning(escape_md(in_language(warning, lang()), max_len=400))
     if analysis.profiles.skipped_users:

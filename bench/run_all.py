@@ -17,6 +17,7 @@ BENCHES = [
     "estimate_bench",
     "serve_bench",
     "activate_bench",
+    "representation_bench",
 ]
 
 

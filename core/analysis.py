@@ -26,6 +26,7 @@ class Prepared:
     profiles: UserProfiles
     embedding_info: dict[str, Any]
     timings: dict[str, float]
+    representation_state: dict[str, Any] = field(default_factory=dict)  # hybrid: weight + TF-IDF arrays
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +50,9 @@ class Analysis:
     run_id: str  # short id for file names
     warnings: list[str] = field(default_factory=list)
     k_reason: str = ""  # one sentence: which K was used and why ("3 requested, 1 distinct profile")
+    representation_state: dict[str, Any] = field(
+        default_factory=dict
+    )  # for the bundle (core/embed/hybrid.py)
 
     @property
     def segment_names(self) -> dict[int, str]:

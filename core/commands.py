@@ -62,6 +62,12 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "--backend", default="auto", choices=["auto", "torch", "torch-bf16", "onnx", "onnx-int8"]
     )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    parser.add_argument(
+        "--representation",
+        default="hybrid",
+        choices=["hybrid", "sentence", "tfidf"],
+        help="hybrid (default: sentence model + TF-IDF, weighted by the Chinese share), sentence, tfidf",
+    )
     parser.add_argument("--seed", type=options.seed, default=42)
     parser.add_argument(
         "--half-life", type=options.half_life, default=90.0, help="recency half-life in days (0 = no decay)"
@@ -115,6 +121,7 @@ def _config(args: argparse.Namespace, **extra):
         model=args.model,
         device=args.device,
         backend=args.backend,
+        representation=getattr(args, "representation", "hybrid"),
         half_life_days=args.half_life or None,
         seed=args.seed,
         **extra,
@@ -123,7 +130,7 @@ def _config(args: argparse.Namespace, **extra):
 
 def run_analyze(args: argparse.Namespace) -> int:
     from core.activate.options import control_from_args
-    from core.embed.embedding import make_embedder
+    from core.embed.hybrid import make_representation
     from core.estimate import REFERENCE_CHARS_PER_S, Countdown, estimate_run, run_work, speed_of, stage_starts
     from core.export.outputs import write_core_outputs
     from core.export.privacy import PrivacySettings
@@ -144,7 +151,9 @@ def run_analyze(args: argparse.Namespace) -> int:
         min_segment_size=args.min_segment_size,
         pseudonymize=args.pseudonymize,
     )
-    model = make_embedder(config.model, device=config.device, backend=config.backend)
+    model = make_representation(
+        config.model, config.representation, device=config.device, backend=config.backend
+    )
     work = run_work(dataset, model, auto_k=config.k is None)
     countdown = Countdown(
         estimate_run(work, REFERENCE_CHARS_PER_S),

@@ -23,6 +23,7 @@ class AnalysisConfig:
     model: str | None = None  # None = bundled all-MiniLM-L6-v2; "tfidf"; any sentence-transformers name/path
     device: str = "auto"  # auto | cpu | cuda | mps
     backend: str = "auto"  # auto | torch | onnx | onnx-int8
+    representation: str = "hybrid"  # hybrid | sentence | tfidf (core/embed/hybrid.py)
     event_weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_EVENT_WEIGHTS.items())
     half_life_days: float | None = 90.0  # None = no recency decay
     use_ratings: bool = True

@@ -74,6 +74,7 @@ class IngestReport:
     items_matched_events: int = 0  # events whose item_id is in the items table
     items_mapping: dict[str, str] = field(default_factory=dict)  # the items table's canonical -> source
     plausibility: list[dict[str, Any]] = field(default_factory=list)  # core.ingest.plausibility findings
+    language: dict[str, Any] = field(default_factory=dict)  # core.embed.language.LanguageProfile.to_dict()
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def embed_and_profile(
     embedder: Embedder | None = None,
 ) -> Prepared:
     """Embed every unique item text (cached by content) and build one interest vector per user."""
-    from core.embed.embedding import make_embedder
+    from core.embed.hybrid import make_representation
     from core.embed.profiles import build_profiles
 
     report = progress or no_progress
@@ -61,7 +61,9 @@ def embed_and_profile(
     # 1. Embed item texts.
     with _timed(timings, "load_model"):
         report(0.0, Note("Loading the language model", "正在加载语言模型"))
-        model = embedder or make_embedder(config.model, device=config.device, backend=config.backend)
+        model = embedder or make_representation(
+            config.model, config.representation, device=config.device, backend=config.backend
+        )
     with _timed(timings, "embed"):
         texts = items["text"].astype(str).tolist()
         vectors = model.embed(texts, progress=scaled(report, 0.02, 0.9))
@@ -71,8 +73,10 @@ def embed_and_profile(
         "backend": getattr(model, "backend", ""),
         "device": getattr(model, "device", "cpu"),
         "dim": int(vectors.shape[1]),
+        "representation": getattr(model, "representation", "sentence"),
         **stats,
     }
+    state = model.state() if hasattr(model, "state") else {}
 
     # 2. Build profiles.
     with _timed(timings, "profiles"):
@@ -98,6 +102,7 @@ def embed_and_profile(
         profiles=profiles,
         embedding_info=info,
         timings=timings,
+        representation_state=state,
     )
 
 
@@ -300,6 +305,7 @@ def segment_and_describe(
         run_id=_run_id(prepared.dataset, config),
         warnings=warnings,
         k_reason=k_reason,
+        representation_state=prepared.representation_state,
     )
 
 
@@ -311,10 +317,12 @@ def run_analysis(
     embedder: Embedder | None = None,
 ) -> Analysis:
     """The whole pipeline: embed, profile, segment, project, describe."""
-    from core.embed.embedding import make_embedder
+    from core.embed.hybrid import make_representation
 
     report = progress or no_progress
-    model = embedder or make_embedder(config.model, device=config.device, backend=config.backend)
+    model = embedder or make_representation(
+        config.model, config.representation, device=config.device, backend=config.backend
+    )
     prepared = embed_and_profile(
         dataset, config, progress=scaled(report, 0.0, PIPELINE_PREPARE_SHARE), embedder=model
     )

@@ -37,7 +37,15 @@ log = logging.getLogger(__name__)
 
 # Config fields that change embeddings/profiles (core.pipeline.embed_and_profile); everything else
 # (method, K, seed, projection, naming, privacy, ...) only changes the cheap second stage.
-PREPARE_FIELDS = ("model", "device", "backend", "event_weights", "half_life_days", "use_ratings")
+PREPARE_FIELDS = (
+    "model",
+    "representation",
+    "device",
+    "backend",
+    "event_weights",
+    "half_life_days",
+    "use_ratings",
+)
 PREPARE_SHARE = 0.75  # of a run's progress bar: embeddings and profiles (the rest: segments, map, insights)
 
 
@@ -65,12 +73,23 @@ def start_map_warm_up() -> bool:
     return True
 
 
-def embedder_for(config: AnalysisConfig) -> Any:
-    if (config.model or "").lower() == "tfidf":
-        from core.embed.embedding import make_embedder
+@st.cache_data(ttl=300, show_spinner=False)
+def local_models() -> list[str]:
+    """Sentence-transformers models in this machine's Hugging Face cache (no download)."""
+    from core.embed.local_models import local_sentence_models
 
-        return make_embedder("tfidf")  # fitted on this session's corpus: never shared
-    return shared_embedder(config.model, config.device, config.backend)
+    return local_sentence_models()
+
+
+def embedder_for(config: AnalysisConfig) -> Any:
+    from core.embed.hybrid import HybridEmbedder, make_representation
+
+    if (config.model or "").lower() == "tfidf" or config.representation != "hybrid":
+        if config.representation == "sentence" and (config.model or "").lower() != "tfidf":
+            return make_representation(config.model, "sentence", device=config.device, backend=config.backend)
+        return make_representation(config.model, config.representation)  # TF-IDF: fitted per corpus
+    # The sentence model is shared by all sessions; the TF-IDF half is fitted on this session's corpus.
+    return HybridEmbedder(shared_embedder(config.model, config.device, config.backend), seed=config.seed)
 
 
 # --- ingestion ------------------------------------------------------------------------------

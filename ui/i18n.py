@@ -601,6 +601,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "reason.missing_text": ("missing_text", "缺少文本"),
     "reason.duplicate": ("duplicate", "重复的行"),
     "data.delim_tab": ("'\\t' (tab)", "制表符"),
+    # --- h11-repr: item representation and language ---
+    "repr.label": ("Representation", "文本表示"),
+    "repr.hybrid": ("Hybrid: model + TF-IDF (default)", "混合：模型 + TF-IDF（默认）"),
+    "repr.sentence": ("Sentence model only", "仅句向量模型"),
+    "repr.tfidf": ("TF-IDF only", "仅 TF-IDF"),
+    "repr.ran": ("Representation — {why}", "文本表示——{why}"),
+    "repr.language": ("Language of the item texts: {what}", "条目文本语言：{what}"),
+    "repr.found": (
+        "Models found on this machine (type one above): {models}",
+        "本机已有的模型（可在上方填写）：{models}",
+    ),
+    "repr.none_found": (
+        "No other sentence-transformers model in the Hugging Face cache; a multilingual one "
+        "(e.g. paraphrase-multilingual-MiniLM-L12-v2) reads Chinese better.",
+        "Hugging Face 缓存中没有其他 sentence-transformers 模型；多语言模型"
+        "（如 paraphrase-multilingual-MiniLM-L12-v2）对中文理解更好。",
+    ),
 }
 
 

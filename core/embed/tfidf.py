@@ -18,6 +18,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,34 @@ SVD_ITERATIONS = (
 )
 
 
+@dataclass(frozen=True, eq=False)
+class TfidfProjection:
+    """A fitted TF-IDF + SVD space that embeds new texts the way the fit embedded its own.
+
+    features (m,) int64: hashed term columns kept; idf (m,) float32 of those; components (m, dim)
+    float32. New text: hashed 1-2 gram counts -> sublinear TF x idf on the kept columns ->
+    @ components -> L2 norm (row scale never matters: the result is normalised). Saved in project
+    bundles (core/export/bundle.py) so `core assign` embeds new users in the analysis's space.
+    """
+
+    features: np.ndarray
+    idf: np.ndarray
+    components: np.ndarray
+
+    @property
+    def dim(self) -> int:
+        return int(self.components.shape[1])
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32 L2-normalised rows (zero rows for texts with no known term)."""
+        counts = _hasher().transform([normalise_text(t) for t in texts]).tocsr()
+        counts.data = 1.0 + np.log(counts.data)  # sublinear TF, as in the fit
+        kept = counts[:, self.features].multiply(self.idf[None, :]).tocsr()
+        out = np.asarray(kept @ self.components, dtype=np.float32)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), np.float32(1e-30))
+        return out
+
+
 class TfidfEmbedder:
     """`make_embedder("tfidf")`: TF-IDF (1-2 grams) -> SVD(dim) -> L2-normalised float32.
 
@@ -73,6 +102,7 @@ class TfidfEmbedder:
         self.seed = seed
         self.notes: list[str] = []
         self.last_stats: dict[str, Any] = {}
+        self.fitted: TfidfProjection | None = None  # the space of the last embed() call
 
     def embed(self, texts: Sequence[str], *, progress: Progress | None = None) -> np.ndarray:
         """(n, dim) float32 L2-normalised vectors of `texts`, fitted on these texts."""
@@ -83,9 +113,9 @@ class TfidfEmbedder:
         out = np.zeros((len(uniq), self.dim), dtype=np.float32)
         report(0.0, f"TF-IDF of {len(uniq):,} texts")
         if uniq:
-            tfidf = _tfidf(uniq, scaled(report, 0.0, 0.5))
+            tfidf, idf = _tfidf(uniq, scaled(report, 0.0, 0.5))
             if tfidf.nnz:
-                out = self._reduce(tfidf, scaled(report, 0.5, 1.0))
+                out = self._reduce(tfidf, scaled(report, 0.5, 1.0), idf)
         out /= np.maximum(
             np.linalg.norm(out, axis=1, keepdims=True), np.float32(1e-30)
         )  # in place: zero rows stay 0
@@ -104,7 +134,7 @@ class TfidfEmbedder:
             return out
         return out[inverse]
 
-    def _reduce(self, tfidf: Any, report: Progress) -> np.ndarray:
+    def _reduce(self, tfidf: Any, report: Progress, idf: np.ndarray) -> np.ndarray:
         """(n, features) sparse unit rows -> (n, dim) float32 with the same geometry (see module doc)."""
         n = tfidf.shape[0]
         out = np.zeros((n, self.dim), dtype=np.float32)
@@ -116,7 +146,14 @@ class TfidfEmbedder:
             order = np.argsort(w)[::-1]
             coords = v[:, order] * np.sqrt(np.clip(w[order], 0.0, None))
             signs = np.sign(coords[np.abs(coords).argmax(axis=0), np.arange(n)])
-            out[:, :n] = coords * np.where(signs == 0, 1.0, signs)
+            signs = np.where(signs == 0, 1.0, signs)
+            out[:, :n] = coords * signs
+            # The same coordinates as a projection X @ (X^T V diag(signs / sqrt(w))) for new texts.
+            used = np.flatnonzero(np.bincount(tfidf.indices, minlength=tfidf.shape[1]))
+            scale = np.where(w[order] > 1e-9, signs / np.sqrt(np.clip(w[order], 1e-9, None)), 0.0)
+            components = np.zeros((len(used), self.dim), dtype=np.float32)
+            components[:, :n] = np.asarray(tfidf[:, used].T @ (v[:, order] * scale))
+            self.fitted = TfidfProjection(used.astype(np.int64), idf[used].astype(np.float32), components)
             return out
         from sklearn.decomposition import TruncatedSVD
 
@@ -138,6 +175,9 @@ class TfidfEmbedder:
         if n_comp < 1:
             width = min(self.dim, matrix.shape[1])
             out[:, :width] = matrix[:, :width].toarray()
+            components = np.zeros((len(keep), self.dim), dtype=np.float32)
+            components[np.arange(width), np.arange(width)] = 1.0
+            self.fitted = TfidfProjection(keep.astype(np.int64), idf[keep].astype(np.float32), components)
             return out
         report(0.0, f"Fitting the SVD on {len(rows):,} texts")
         svd = TruncatedSVD(
@@ -148,15 +188,16 @@ class TfidfEmbedder:
         for start in range(0, n, BATCH):
             report(0.2 + 0.8 * start / n, f"Projecting texts {start:,}-{min(start + BATCH, n):,} of {n:,}")
             out[start : start + BATCH, :n_comp] = matrix[start : start + BATCH] @ components
+        full = np.zeros((len(keep), self.dim), dtype=np.float32)
+        full[:, :n_comp] = components
+        self.fitted = TfidfProjection(keep.astype(np.int64), idf[keep].astype(np.float32), full)
         return out
 
 
-def _tfidf(texts: list[str], report: Progress) -> Any:
-    """(n, HASH_FEATURES) CSR float32 rows: sublinear TF x smooth IDF, L2-normalised (like TfidfVectorizer)."""
-    import scipy.sparse as sp
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+def _hasher() -> Any:
+    from sklearn.feature_extraction.text import HashingVectorizer
 
-    hasher = HashingVectorizer(
+    return HashingVectorizer(
         tokenizer=tokenize,
         token_pattern=None,
         lowercase=False,
@@ -166,6 +207,15 @@ def _tfidf(texts: list[str], report: Progress) -> Any:
         norm=None,
         dtype=np.float32,
     )
+
+
+def _tfidf(texts: list[str], report: Progress) -> tuple[Any, np.ndarray]:
+    """((n, HASH_FEATURES) CSR float32 rows: sublinear TF x smooth IDF, L2-normalised (like
+    TfidfVectorizer), (HASH_FEATURES,) idf)."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    hasher = _hasher()
     batches = []
     for start in range(0, len(texts), BATCH):
         report(
@@ -175,4 +225,6 @@ def _tfidf(texts: list[str], report: Progress) -> Any:
         batches.append(hasher.transform(texts[start : start + BATCH]))
     counts = sp.vstack(batches, format="csr")
     report(1.0, "Weighting terms")
-    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+    transformer = TfidfTransformer(sublinear_tf=True)
+    weighted = transformer.fit_transform(counts).astype(np.float32).tocsr()
+    return weighted, np.asarray(transformer.idf_, dtype=np.float32)

@@ -89,6 +89,18 @@ def assign_new_users(
 
         # The device is where the analysis ran, not part of the model: use what this machine has.
         embedder = make_embedder(bundle_model(bundle)[0], device="auto")
+        if bundle.representation_state:
+            from core.embed.hybrid import HybridEmbedder
+            from core.embed.tfidf import TfidfProjection
+
+            state = bundle.representation_state
+            projection = TfidfProjection(
+                state["tfidf_features"], state["tfidf_idf"], state["tfidf_components"]
+            )
+            hybrid: Any = HybridEmbedder(
+                embedder, sentence_weight=state["sentence_weight"], projection=projection
+            )
+            embedder = hybrid
     items = dataset.items
     item_vectors = embedder.embed(items["text"].astype(str).tolist())
 

@@ -12,6 +12,11 @@ Members (all JSON or .npy; nothing is ever unpickled):
     versions.json       python, core, numpy, scikit-learn, sentence-transformers, model id
     privacy.json        which guards were on (never the key)
     profiles.npy        optional: (n_users, dim) float16 interest vectors, rows as assignments (lookalikes)
+Optional (hybrid representation, core/embed/hybrid.py; absent in older bundles):
+    representation.json     representation, sentence_weight
+    tfidf_features.npy      (m,) int64 hashed term columns of the fitted TF-IDF space
+    tfidf_idf.npy           (m,) float32 their idf
+    tfidf_components.npy    (m, dim) float32 the SVD projection
 """
 
 from __future__ import annotations
@@ -48,7 +53,10 @@ FORMAT = "interest-lens-bundle"
 FORMAT_VERSION = 1
 JSON_MEMBERS = ("manifest.json", "config.json", "segments.json", "assignments.json", "ingest_report.json", "versions.json", "privacy.json")  # fmt: skip
 NPY_MEMBERS = ("centroids.npy", "centroid_ids.npy")
-OPTIONAL_MEMBERS = ("profiles.npy",)
+PROFILE_MEMBERS = ("profiles.npy",)
+HYBRID_NPY = ("tfidf_features.npy", "tfidf_idf.npy", "tfidf_components.npy")
+HYBRID_MEMBERS = ("representation.json", *HYBRID_NPY)
+OPTIONAL_MEMBERS = (*PROFILE_MEMBERS, *HYBRID_MEMBERS)
 MAX_BUNDLE_BYTES = 1 << 30  # uncompressed total
 MAX_MEMBER_BYTES = 512 << 20
 MAX_RATIO = 200  # uncompressed / compressed per member
@@ -70,6 +78,8 @@ class Bundle:
     versions: dict[str, str]
     privacy: list[dict[str, str]]
     profiles: np.ndarray | None = None  # (n_users, dim) float32, rows as assignments; None in old bundles
+    representation: str = "sentence"  # hybrid | sentence | tfidf
+    representation_state: dict[str, Any] | None = None  # hybrid: sentence_weight + the TF-IDF arrays
 
     @property
     def seed(self) -> int:
@@ -119,12 +129,25 @@ def bundle_bytes(view: ExportView) -> bytes:
         "versions.json": _versions(model_id),
         "privacy.json": view.privacy,
     }
+    state = dict(view.representation_state or {})
+    hybrid = bool(state) and all(k[: -len(".npy")] in state for k in HYBRID_NPY)
+    extra_json: dict[str, Any] = {}
+    if hybrid:
+        extra_json["representation.json"] = {
+            "representation": "hybrid",
+            "sentence_weight": float(state["sentence_weight"]),
+        }
     documents["manifest.json"] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "run_id": view.run_id,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "files": [*JSON_MEMBERS, *NPY_MEMBERS, *(OPTIONAL_MEMBERS if view.profiles is not None else ())],
+        "files": [
+            *JSON_MEMBERS,
+            *NPY_MEMBERS,
+            *(PROFILE_MEMBERS if view.profiles is not None else ()),
+            *(HYBRID_MEMBERS if hybrid else ()),
+        ],
     }
     arrays: dict[str, np.ndarray] = {
         "centroids.npy": np.ascontiguousarray(view.centroids, dtype=np.float32),
@@ -132,10 +155,16 @@ def bundle_bytes(view: ExportView) -> bytes:
     }
     if view.profiles is not None:
         arrays["profiles.npy"] = np.ascontiguousarray(view.profiles, dtype=np.float16)
+    if hybrid:
+        arrays["tfidf_features.npy"] = np.ascontiguousarray(state["tfidf_features"], dtype=np.int64)
+        arrays["tfidf_idf.npy"] = np.ascontiguousarray(state["tfidf_idf"], dtype=np.float32)
+        arrays["tfidf_components.npy"] = np.ascontiguousarray(state["tfidf_components"], dtype=np.float32)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in JSON_MEMBERS:
             zf.writestr(name, json.dumps(documents[name], ensure_ascii=False, default=str, allow_nan=False))
+        for name, doc in extra_json.items():
+            zf.writestr(name, json.dumps(doc, ensure_ascii=False, allow_nan=False))
         for name, array in arrays.items():
             npy = io.BytesIO()
             np.save(npy, array, allow_pickle=False)
@@ -151,11 +180,12 @@ def _read_members(source: str | Path | bytes) -> dict[str, bytes]:
     except (zipfile.BadZipFile, OSError) as exc:
         raise invalid("not a zip file.", "不是 zip 文件。") from exc
     expected = set(JSON_MEMBERS) | set(NPY_MEMBERS)
+    allowed = expected | set(OPTIONAL_MEMBERS)
     infos = zf.infolist()
     names = [i.filename for i in infos]
     if len(names) != len(set(names)):
         raise invalid("duplicate member names.", "成员名称重复。")
-    unknown = sorted(set(names) - expected - set(OPTIONAL_MEMBERS))
+    unknown = sorted(set(names) - allowed)
     if unknown:  # also rejects ../ paths, absolute paths and folders: only the exact names pass
         raise invalid(f"unexpected member {unknown[0][:80]!r}.", f"包含未知成员 {unknown[0][:80]!r}。")
     missing = sorted(expected - set(names))
@@ -256,6 +286,7 @@ def load_bundle(source: str | Path | bytes) -> Bundle:
         raise invalid("ingest_report.json is invalid.", "ingest_report.json 无效。") from exc
     versions = _json(members, "versions.json")
     privacy = _json(members, "privacy.json")
+    representation, state = _representation(members)
     if not isinstance(versions, dict) or not isinstance(privacy, list):
         raise invalid("versions.json or privacy.json is invalid.", "versions.json 或 privacy.json 无效。")
     return Bundle(
@@ -271,4 +302,42 @@ def load_bundle(source: str | Path | bytes) -> Bundle:
         versions={str(k): str(v) for k, v in versions.items()},
         privacy=[{str(k): str(v) for k, v in row.items()} for row in privacy if isinstance(row, dict)],
         profiles=profiles,
+        representation=representation,
+        representation_state=state,
     )
+
+
+def _representation(members: dict[str, bytes]) -> tuple[str, dict[str, Any] | None]:
+    """("hybrid", weight + TF-IDF arrays) when the bundle has them, else ("sentence", None); checked."""
+    present = [name for name in HYBRID_MEMBERS if name in members]
+    if not present:
+        return "sentence", None
+    if len(present) != len(HYBRID_MEMBERS):
+        raise invalid("the hybrid representation files are incomplete.", "混合表示文件不完整。")
+    meta = _json(members, "representation.json")
+    weight: Any = meta.get("sentence_weight") if isinstance(meta, dict) else None
+    if type(weight) not in (int, float) or not 0.0 <= float(weight) <= 1.0:
+        raise invalid(
+            "representation.json has no valid sentence weight.", "representation.json 的句向量权重无效。"
+        )
+    features = _npy(members, "tfidf_features.npy", "i").astype(np.int64)
+    idf = _npy(members, "tfidf_idf.npy", "f").astype(np.float32)
+    components = _npy(members, "tfidf_components.npy", "f").astype(np.float32)
+    from core.embed.tfidf import HASH_FEATURES
+
+    ok = (
+        features.ndim == 1
+        and idf.shape == features.shape
+        and components.ndim == 2
+        and components.shape[0] == len(features)
+        and bool(np.isfinite(idf).all() and np.isfinite(components).all())
+        and (len(features) == 0 or (features.min() >= 0 and features.max() < HASH_FEATURES))
+    )
+    if not ok:
+        raise invalid("the TF-IDF arrays do not fit together.", "TF-IDF 数组不匹配。")
+    return "hybrid", {
+        "sentence_weight": float(weight),
+        "tfidf_features": features,
+        "tfidf_idf": idf,
+        "tfidf_components": components,
+    }

@@ -37,10 +37,12 @@ def _is_number(value: Any) -> bool:
 
 def _choices() -> dict[str, tuple[str, ...]]:
     from core.embed.backends import BACKENDS, DEVICES
+    from core.embed.hybrid import REPRESENTATIONS
     from core.segment.clusterers import CLUSTERERS
     from core.segment.projection import PROJECTIONS
 
     return {
+        "representation": REPRESENTATIONS,
         "device": DEVICES,
         "backend": BACKENDS,
         "method": tuple(CLUSTERERS),

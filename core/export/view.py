@@ -6,7 +6,7 @@ Every writer (members CSV, Excel, HTML report, bundle) reads only this view, bui
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,3 +42,4 @@ class ExportView:
     n_users: int
     n_segments: int  # segments before the size guard
     profiles: np.ndarray | None = None  # (n_users, dim) interest vectors, rows as members (for lookalikes)
+    representation_state: dict[str, Any] = field(default_factory=dict)  # hybrid weight + TF-IDF arrays

@@ -117,6 +117,7 @@ def build_view(
         n_users=len(raw_ids),
         n_segments=len(analysis.segments),
         profiles=np.asarray(analysis.profiles.vectors),
+        representation_state=dict(analysis.representation_state),
     )
 
 

@@ -76,5 +76,8 @@ def load_dataset(
             text_columns.setdefault(column, items_raw.frame[column])
     findings = check_plausibility(dataset, text_columns=text_columns)
     dataset.report.plausibility = [f.to_dict() for f in findings]
+    from core.embed.language import detect_language
+
+    dataset.report.language = detect_language(dataset.items["text"].tolist()).to_dict()
     progress(1.0, f"{dataset.report.rows_kept:,} of {dataset.report.rows_in:,} rows kept")
     return dataset

@@ -121,6 +121,7 @@ def evaluate_dataset(
     users (every one when None); the split info records `n_eval_users` and `eval_users_sampled_from`.
     """
     from core.embed.embedding import make_embedder
+    from core.embed.hybrid import make_representation
 
     report = progress or no_progress
     cfg = config or AnalysisConfig(seed=seed)
@@ -132,7 +133,9 @@ def evaluate_dataset(
     texts = dataset.items["text"].astype(str).tolist()
     report(0.05, "Embedding items")
     vectors = (
-        item_vectors if item_vectors is not None else (embedder or make_embedder(cfg.model)).embed(texts)
+        item_vectors
+        if item_vectors is not None
+        else (embedder or make_representation(cfg.model, cfg.representation)).embed(texts)
     )
     if tfidf_vectors is None:
         tfidf_vectors = make_embedder("tfidf").embed(texts)

@@ -30,7 +30,13 @@ def cli_evaluate(args: argparse.Namespace) -> int:
         cutoff=getattr(args, "cutoff", None),
         segments="auto" if args.segments is None else args.segments,
         seed=args.seed,
-        config=AnalysisConfig(seed=args.seed, k_min=k_min, k_max=k_max),
+        config=AnalysisConfig(
+            seed=args.seed,
+            k_min=k_min,
+            k_max=k_max,
+            model=getattr(args, "model", None),
+            representation=getattr(args, "representation", "hybrid"),
+        ),
         progress=getattr(args, "progress", None),
     )
     verdicts = [f"- {t.verdict}" for t in readable_tables(result.to_json()) if t.verdict]
@@ -72,4 +78,11 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
         help="K range of the advisor when --segments is auto (as analyze)",
     )
     parser.add_argument("--seed", type=options.seed, default=42)
+    parser.add_argument("--model", default=None, help="sentence-transformers name or path (default: MiniLM)")
+    parser.add_argument(
+        "--representation",
+        default="hybrid",
+        choices=["hybrid", "sentence", "tfidf"],
+        help="item vectors: hybrid (default: sentence model + TF-IDF), sentence, tfidf",
+    )
     parser.add_argument("--out", required=True, type=options.writable_dir, help="output folder")
