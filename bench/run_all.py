@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHES = ["embed_bench", "sentiment_bench", "pipeline_bench", "recsys_bench", "tfidf_bench"]
+BENCHES = ["embed_bench", "sentiment_bench", "pipeline_bench", "recsys_bench", "tfidf_bench", "scale_bench"]
 
 
 def main(argv: list[str]) -> int:
