@@ -136,3 +136,37 @@ def test_fast_member_recommendations_match_the_recommender():
         k = model.segment_of_user_[rows(users[u])] if u < len(users) else -1
         score = model.segment_scores_[k] if k >= 0 else model.global_scores_
         assert np.allclose([score[index[i]] for i in a], [score[index[i]] for i in b])
+
+
+def test_local_files_get_a_memory_budget_not_the_upload_row_limit():
+    from core.ingest.budget import local_file_limits
+    from core.ingest.sniffing import ReadLimits
+
+    base = ReadLimits()
+    big = local_file_limits(memory=24 * 2**30)
+    assert big.max_rows > 10_000_000 > base.max_rows and big.max_lines >= big.max_rows
+    assert local_file_limits(memory=0) == base  # never below what an upload may hold
+
+
+def test_parquet_columns_in_arrow_read_as_the_per_cell_text():
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from core.ingest.columnar import arrow_text
+    from core.ingest.rawtable import cell_to_str
+
+    columns = {
+        "s": pa.array(["a", None, "007", " =x "]),
+        "i": pa.array([1, None, -3, 2**40]),
+        "b": pa.array([True, False, None, True]),
+        "ts": pa.array(
+            [dt.datetime(2024, 1, 2, 3, 4, 5), None, dt.datetime(1999, 12, 31), dt.datetime(2000, 1, 1)]
+        ),
+        "d": pa.array(["x", "y", None, "x"]).dictionary_encode(),
+    }
+    for name, column in columns.items():
+        got = arrow_text(pa.chunked_array([column]))
+        assert list(got) == [cell_to_str(v) for v in column.to_pylist()], name
+    fraction = pa.chunked_array([pa.array([dt.datetime(2024, 1, 2, 3, 4, 5, 123)])])
+    assert arrow_text(fraction) is None and arrow_text(pa.chunked_array([pa.array([0.5])])) is None
