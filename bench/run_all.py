@@ -19,6 +19,7 @@ BENCHES = [
     "activate_bench",
     "representation_bench",
 ]
+BENCHES = ["embed_bench", "sentiment_bench", "pipeline_bench", "recsys_bench", "tfidf_bench", "scale_bench"]
 
 
 def main(argv: list[str]) -> int:

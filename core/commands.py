@@ -139,7 +139,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     from core.recommend.members import recommend_for_members
     from core.staging import staged_dir
 
+    ingest_started = time.perf_counter()
     dataset = load_from_args(args, label_column=args.label_column)
+    ingest_seconds = round(time.perf_counter() - ingest_started, 3)
     config = _config(
         args,
         k=args.k,
@@ -164,6 +166,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     analysis = run_analysis(dataset, config, progress=progress, embedder=model)
     took = time.perf_counter() - started
+    analysis.timings["ingest"] = ingest_seconds
     if countdown.first_total is not None:
         print(f"run time: {took:,.1f} s; estimated {countdown.first_total:,.1f} s when this machine's speed "
               f"was first measured ({countdown.first_speed or 0:,.0f} characters/s)", file=sys.stderr)  # fmt: skip

@@ -198,7 +198,7 @@ def segment_and_describe(
     names a person gave to segment ids survive a re-run with another K, method or seed.
     """
     from core.explain.insights import describe_segments
-    from core.segment.clustering import label_agreement, segment_users
+    from core.segment.clustering import label_agreement, majority_label, segment_users
     from core.segment.k_advisor import final_advice
     from core.segment.projection import project
     from core.segment.stability import match_segments, relabel
@@ -264,12 +264,9 @@ def segment_and_describe(
     # 4. Quality and agreement with a known label.
     quality = _quality(vectors, segmentation.labels, config.seed)
     if prepared.dataset.has_labels:
-        truth = (
-            prepared.dataset.events.groupby("user_id", sort=False)["label"]
-            .agg(lambda s: s.mode().iat[0] if len(s.mode()) else "")
-            .reindex(prepared.profiles.user_ids)
-        )
-        quality.update(label_agreement(segmentation.labels, truth.fillna("").astype(str).to_numpy()))
+        events = prepared.dataset.events
+        truth = majority_label(events["user_id"], events["label"], prepared.profiles.user_ids)
+        quality.update(label_agreement(segmentation.labels, truth))
 
     # 5. Describe and name segments.
     with _timed(timings, "insights"):

@@ -103,7 +103,8 @@ def write_core_outputs(
     segments.csv and segments.json go through the same privacy view as every other export
     (pseudonyms, minimum segment size, formula neutralisation).
     """
-    from core.export.tables import neutralise_frame
+    from core.export.fast import is_large, write_csv
+    from core.export.tables import neutralise, neutralise_frame
     from core.export.writer import build_view
 
     view = build_view(analysis, privacy=privacy)
@@ -111,7 +112,12 @@ def write_core_outputs(
     written = {}
     columns = ["user_id", "segment_id", "segment_name", "confidence", "x", "y"]
     written["segments.csv"] = out_dir / "segments.csv"
-    neutralise_frame(view.members[columns]).to_csv(written["segments.csv"], index=False, encoding="utf-8-sig")
+    if is_large(len(view.members)):  # column-wise, same cells (core/export/fast.py)
+        write_csv(view.members[columns], written["segments.csv"], neutralise)
+    else:
+        neutralise_frame(view.members[columns]).to_csv(
+            written["segments.csv"], index=False, encoding="utf-8-sig"
+        )
     written["segments.json"] = write_json(segment_dictionary(view.segments), out_dir / "segments.json")
     written["summary.json"] = write_json(summary(analysis), out_dir / "summary.json")
     written["ingest_report.json"] = write_json(

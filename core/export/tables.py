@@ -75,6 +75,10 @@ def members_csv_bytes(view: ExportView) -> bytes:
 
 
 def frame_csv_bytes(frame: pd.DataFrame) -> bytes:
+    from core.export.fast import csv_bytes, is_large
+
+    if is_large(len(frame)):  # column-wise (pyarrow), same cells: minutes -> seconds at 1M rows
+        return csv_bytes(frame, neutralise)
     buffer = io.StringIO()
     neutralise_frame(frame).to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8-sig")
@@ -152,9 +156,16 @@ def _clip(text: str) -> str:
 
 
 def _tables(view: ExportView) -> dict[str, pd.DataFrame]:
+    from core.export.fast import is_large, top_members_sheets
+
+    if is_large(view.n_users):  # a sheet per segment with its most typical members, capped and said so
+        members, recommendations = top_members_sheets(view)
+    else:
+        members = {"Members": view.members}
+        recommendations = view.recommendations
     tables = {
         "Segments": segment_dictionary(view),
-        "Members": view.members,
+        **members,
         "Keywords": pd.DataFrame(
             [
                 (s.segment_id, s.name, rank, term, float(score))
@@ -163,8 +174,8 @@ def _tables(view: ExportView) -> dict[str, pd.DataFrame]:
             ],
             columns=["segment_id", "segment_name", "rank", "keyword", "score"],
         ),
-        "Recommendations": view.recommendations
-        if len(view.recommendations)
+        "Recommendations": recommendations
+        if len(recommendations)
         else pd.DataFrame({"note": [NO_RECOMMENDATIONS_NOTE]}),
     }
     if view.evaluation is not None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from core.data import Dataset
+from core.ingest.budget import local_file_limits
 from core.ingest.cleaning import CleaningOptions, clean
 from core.ingest.guards import read_source_file
 from core.ingest.items import items_mapping
@@ -51,7 +52,8 @@ def load_dataset(
     (core.ingest.plausibility) land in `report.plausibility`; acting on them is the caller's choice.
     """
     progress = progress or no_progress
-    limits = limits or ReadLimits()
+    if limits is None:  # a file on this machine is bounded by its memory, an upload by ReadLimits()
+        limits = ReadLimits() if isinstance(events, bytes | bytearray | memoryview) else local_file_limits()
     # 1. Read the bytes as text tables.
     progress(0.0, "Reading file")
     raw_bytes, name = _read_source(events, filename, limits)

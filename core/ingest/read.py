@@ -276,9 +276,14 @@ def _read_parquet(raw: bytes) -> RawTable:
         raise IngestError(
             f"The Parquet file cannot be read ({exc}).", f"无法读取 Parquet 文件（{exc}）。"
         ) from exc
+    from core.ingest.columnar import arrow_text
+
     columns = {}
     for i, name in enumerate(table.column_names):
         column = table.column(i)
+        if (text := arrow_text(column)) is not None:  # string/integer/whole-second columns in Arrow
+            columns[str(name)] = text
+            continue
         try:
             cells = [cell_to_str(v) for v in column.to_pylist()]
         except (ValueError, OverflowError):

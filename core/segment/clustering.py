@@ -216,3 +216,24 @@ def label_agreement(labels: np.ndarray, truth: Sequence[Any] | np.ndarray) -> di
         "ari": float(adjusted_rand_score(truth_arr, labels)),
         "nmi": float(normalized_mutual_info_score(truth_arr, labels)),
     }
+
+
+def majority_label(
+    users: Sequence[Any] | np.ndarray, labels: Sequence[Any] | np.ndarray, order: Sequence[Any] | np.ndarray
+) -> np.ndarray:
+    """Per user in `order`, the label seen most often among that user's rows (ties: the smallest,
+    as pandas' `Series.mode().iat[0]`); "" for a user with no row. Counts over codes, no per-user
+    Python: a million users take about a second."""
+    import pandas as pd
+
+    user_codes, user_values = pd.factorize(np.asarray(users, dtype=object))
+    label_codes, label_values = pd.factorize(np.asarray(labels, dtype=object).astype(str), sort=True)
+    n_labels = max(len(label_values), 1)
+    pairs, counts = np.unique(user_codes.astype(np.int64) * n_labels + label_codes, return_counts=True)
+    pair_user, pair_label = pairs // n_labels, pairs % n_labels
+    best = np.lexsort((pair_label, -counts, pair_user))  # per user: most rows first, then smallest label
+    first = best[np.r_[True, pair_user[best][1:] != pair_user[best][:-1]]]
+    winner = pd.Series(
+        np.asarray(label_values, dtype=object)[pair_label[first]], index=user_values[pair_user[first]]
+    )
+    return winner.reindex(pd.Index(np.asarray(order, dtype=object))).fillna("").astype(str).to_numpy()
