@@ -93,7 +93,7 @@ def build_profiles_spark(
                 frame[name] = frame[name].astype("str")
         ids, vectors = shared.value
         if use_ratings and top_rating is not None and "rating" in frame.columns:
-            guard = {c: None for c in frame.columns}
+            guard: dict[str, Any] = {c: None for c in frame.columns}
             guard.update(user_id=GUARD_USER, item_id=str(ids[0]), rating=float(top_rating))
             if "event_type" in frame.columns:
                 guard["event_type"] = "rating"
