@@ -18,8 +18,8 @@ BENCHES = [
     "serve_bench",
     "activate_bench",
     "representation_bench",
+    "scale_bench",
 ]
-BENCHES = ["embed_bench", "sentiment_bench", "pipeline_bench", "recsys_bench", "tfidf_bench", "scale_bench"]
 
 
 def main(argv: list[str]) -> int:

@@ -90,6 +90,15 @@ def add_analyze(subparsers) -> None:
         help="K range the advisor proposes from (default 4-12)",
     )
     parser.add_argument("--method", default="kmeans", choices=sorted(CLUSTERERS))
+    parser.add_argument(
+        "--engine",
+        default="local",
+        choices=["local", "spark"],
+        help="local (this process) or spark (PySpark; needs Java 17; a file or a folder of CSV/Parquet parts)",
+    )
+    parser.add_argument(
+        "--master", default=None, help="Spark master for --engine spark (default local[2], or spark-submit's)"
+    )
     parser.add_argument("--label-column", default=None, help="column with known segments (adds ARI/NMI)")
     parser.add_argument("--projection", default="umap", choices=["umap", "pca"])
     parser.add_argument(
@@ -129,19 +138,10 @@ def _config(args: argparse.Namespace, **extra):
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from core.activate.options import control_from_args
     from core.embed.hybrid import make_representation
     from core.estimate import REFERENCE_CHARS_PER_S, Countdown, estimate_run, run_work, speed_of, stage_starts
-    from core.export.outputs import write_core_outputs
-    from core.export.privacy import PrivacySettings
-    from core.export.writer import write_all
     from core.pipeline import PIPELINE_PREPARE_SHARE, run_analysis
-    from core.recommend.members import recommend_for_members
-    from core.staging import staged_dir
 
-    ingest_started = time.perf_counter()
-    dataset = load_from_args(args, label_column=args.label_column)
-    ingest_seconds = round(time.perf_counter() - ingest_started, 3)
     config = _config(
         args,
         k=args.k,
@@ -156,6 +156,11 @@ def run_analyze(args: argparse.Namespace) -> int:
     model = make_representation(
         config.model, config.representation, device=config.device, backend=config.backend
     )
+    if getattr(args, "engine", "local") == "spark":
+        return _export(args, _analyze_on_spark(args, config, model), spark=True)
+    ingest_started = time.perf_counter()
+    dataset = load_from_args(args, label_column=args.label_column)
+    ingest_seconds = round(time.perf_counter() - ingest_started, 3)
     work = run_work(dataset, model, auto_k=config.k is None)
     countdown = Countdown(
         estimate_run(work, REFERENCE_CHARS_PER_S),
@@ -170,6 +175,39 @@ def run_analyze(args: argparse.Namespace) -> int:
     if countdown.first_total is not None:
         print(f"run time: {took:,.1f} s; estimated {countdown.first_total:,.1f} s when this machine's speed "
               f"was first measured ({countdown.first_speed or 0:,.0f} characters/s)", file=sys.stderr)  # fmt: skip
+    progress.done()
+    return _export(args, analysis)
+
+
+def _analyze_on_spark(args: argparse.Namespace, config, model):
+    from core.engines.spark import analyze_spark
+    from core.ingest.schema import parse_mapping_overrides
+
+    progress = ConsoleProgress()
+    analysis = analyze_spark(
+        args.events,
+        config,
+        master=args.master,
+        mapping_overrides=parse_mapping_overrides(args.map or []),
+        items=args.items,
+        items_mapping_overrides=parse_mapping_overrides(args.items_map or [], flag="--items-map"),
+        has_header=not args.no_header,
+        embedder=model,
+        accept_warnings=args.accept_warnings,
+        progress=progress,
+    )
+    progress.done()
+    return analysis
+
+
+def _export(args: argparse.Namespace, analysis, *, spark: bool = False) -> int:
+    from core.activate.options import control_from_args
+    from core.export.outputs import write_core_outputs
+    from core.export.privacy import PrivacySettings
+    from core.export.writer import write_all
+    from core.recommend.members import recommend_for_members
+    from core.staging import staged_dir
+
     started = time.perf_counter()
     privacy = PrivacySettings(pseudonymize=args.pseudonymize, min_segment_size=args.min_segment_size)
     if args.pseudonymize:
@@ -183,7 +221,10 @@ def run_analyze(args: argparse.Namespace) -> int:
         )  # fmt: skip
         analysis.timings["export"] = round(time.perf_counter() - started, 3)
         written.update(write_core_outputs(analysis, staging, privacy=privacy))
-    progress.done()
+        if spark:
+            from core.engines.spark import write_assignments_parquet
+
+            written["assignments.parquet"] = write_assignments_parquet(analysis, staging, privacy=privacy)
     print(f"{len(analysis.profiles):,} users in {analysis.segmentation.k} segments (run {analysis.run_id}):")
     for segment in analysis.segments:
         print(f"  {segment.segment_id:>3}  {segment.share:6.1%}  {segment.size:>7,}  {segment.name}")

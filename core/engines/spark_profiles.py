@@ -1,0 +1,161 @@
+"""Embedding and user profiles on Spark.
+
+Embedding: only the distinct item texts. On the driver with core.embed (cache included) when there
+are at most DRIVER_EMBED_MAX of them; otherwise a batched mapInPandas over the items that loads the
+model once per Python worker (kept in `_WORKER_MODELS` across tasks, spark.python.worker.reuse).
+
+Profiles: the events are shuffled by user (every user's events in one partition) and each partition
+runs core.embed.profiles.build_profiles with the item vectors broadcast. That is the local engine's
+rule, weights, recency and rating handling exactly; the two table-wide facts are made global: the
+recency reference is the latest timestamp of the whole table (passed as `reference_time`) and the
+rating scale comes from the whole table's top rating (one guard event per partition carries it; the
+guard user is dropped from the output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.embed.profiles import UserProfiles
+from core.engines.spark_ingest import GUARD_USER
+
+DRIVER_EMBED_MAX = 2_000_000  # distinct item texts embedded on the driver (about 3 GB of float32 at 384 dims)
+USERS_PER_PARTITION = 100_000
+_WORKER_MODELS: dict[tuple[str, str, str], Any] = {}
+PROFILE_SCHEMA = "user_id string, vector array<float>, event_count long, top_items array<string>, skipped string, fallback boolean"
+
+
+def embed_items(
+    spark: Any, items: pd.DataFrame, config: Any, model: Any, *, driver_max: int = DRIVER_EMBED_MAX
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """(n_items, dim) float32 L2-normalised vectors in `items` row order, and where they were computed."""
+    texts = items["text"].astype(str).tolist()
+    if len(texts) <= driver_max:
+        vectors = model.embed(texts)
+        return np.asarray(vectors, dtype=np.float32), {"embedded_on": "driver"}
+    frame = spark.createDataFrame(pd.DataFrame({"row": np.arange(len(texts), dtype=np.int64), "text": texts}))
+    key = (str(config.model), str(config.device), str(config.backend))
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        from core.embed.embedding import make_embedder
+
+        if key not in _WORKER_MODELS:  # once per Python worker
+            _WORKER_MODELS[key] = make_embedder(config.model, device=config.device, backend=config.backend)
+        worker_model = _WORKER_MODELS[key]
+        for batch in batches:
+            out = np.asarray(worker_model.embed(batch["text"].astype(str).tolist()), dtype=np.float32)
+            yield pd.DataFrame({"row": batch["row"].to_numpy(), "vector": list(out)})
+
+    rows = frame.repartition(max(2, len(texts) // 50_000)).mapInPandas(run, "row long, vector array<float>")
+    result = rows.toPandas().sort_values("row")
+    return np.stack(result["vector"].to_numpy()).astype(np.float32), {"embedded_on": "workers (pandas UDF)"}
+
+
+def build_profiles_spark(
+    spark: Any,
+    events: Any,
+    item_ids: np.ndarray,
+    item_vectors: np.ndarray,
+    *,
+    weights: Any,
+    half_life_days: float | None,
+    use_ratings: bool,
+    n_users: int,
+) -> Any:
+    """Spark DataFrame of PROFILE_SCHEMA rows, one per user (vector null for a skipped user)."""
+    from pyspark.sql import functions as F
+
+    columns = [c for c in ("user_id", "item_id", "event_type", "timestamp", "rating") if c in events.columns]
+    facts = events.agg(
+        F.max("timestamp").alias("ts") if "timestamp" in columns else F.lit(None).alias("ts"),
+        F.max("rating").alias("rating") if "rating" in columns else F.lit(None).alias("rating"),
+    ).collect()[0]
+    reference = pd.Timestamp(facts["ts"]) if facts["ts"] is not None else None
+    top_rating = facts["rating"]
+    shared = spark.sparkContext.broadcast(
+        (np.asarray(item_ids, dtype=object), np.asarray(item_vectors, dtype=np.float32))
+    )
+    n_parts = max(1, -(-n_users // USERS_PER_PARTITION))
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        from core.embed.profiles import build_profiles
+
+        parts = list(batches)
+        if not parts or not sum(len(p) for p in parts):
+            return
+        frame = pd.concat(parts, ignore_index=True)
+        for name in ("user_id", "item_id", "event_type"):
+            if name in frame.columns:
+                frame[name] = frame[name].astype("str")
+        ids, vectors = shared.value
+        if use_ratings and top_rating is not None and "rating" in frame.columns:
+            guard: dict[str, Any] = {c: None for c in frame.columns}
+            guard.update(user_id=GUARD_USER, item_id=str(ids[0]), rating=float(top_rating))
+            if "event_type" in frame.columns:
+                guard["event_type"] = "rating"
+            frame = pd.concat([frame, pd.DataFrame([guard])], ignore_index=True)
+            frame["rating"] = pd.to_numeric(frame["rating"], errors="coerce")
+            frame["user_id"] = frame["user_id"].astype("str")
+        if "timestamp" in frame.columns:
+            frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+        profiles = build_profiles(
+            frame,
+            ids,
+            vectors,
+            weights=weights,
+            half_life_days=half_life_days,
+            use_ratings=use_ratings,
+            reference_time=reference,
+        )
+        keep = profiles.user_ids != GUARD_USER
+        fallback = set(profiles.rating_fallback_users)
+        yield pd.DataFrame(
+            {
+                "user_id": profiles.user_ids[keep].astype(str),
+                "vector": list(profiles.vectors[keep]),
+                "event_count": profiles.event_counts[keep],
+                "top_items": [list(t) for t, k in zip(profiles.top_items, keep, strict=True) if k],
+                "skipped": None,
+                "fallback": [u in fallback for u in profiles.user_ids[keep]],
+            }
+        )
+        skipped = {u: r for u, r in profiles.skipped_users.items() if u != GUARD_USER}
+        if skipped:
+            yield pd.DataFrame(
+                {
+                    "user_id": list(skipped),
+                    "vector": None,
+                    "event_count": 0,
+                    "top_items": [[] for _ in skipped],
+                    "skipped": list(skipped.values()),
+                    "fallback": False,
+                }
+            )
+
+    return events.select(*columns).repartition(n_parts, "user_id").mapInPandas(run, PROFILE_SCHEMA)
+
+
+def collect_profiles(profiles: Any) -> UserProfiles:
+    """The Spark profiles on the driver as core `UserProfiles` (users sorted as the local engine sorts them)."""
+    frame = profiles.toPandas()
+    skipped = frame[frame["skipped"].notna()]
+    frame = frame[frame["skipped"].isna()]
+    ids = frame["user_id"].astype(str).to_numpy(dtype=object)
+    order = np.argsort(ids, kind="stable")
+    vectors = (
+        np.stack(frame["vector"].to_numpy()[order]).astype(np.float32)
+        if len(frame)
+        else np.zeros((0, 0), np.float32)
+    )
+    return UserProfiles(
+        user_ids=ids[order],
+        vectors=np.ascontiguousarray(vectors),
+        event_counts=frame["event_count"].to_numpy(np.int64)[order],
+        top_items=[list(t) for t in frame["top_items"].to_numpy()[order]],
+        skipped_users=dict(zip(skipped["user_id"].astype(str), skipped["skipped"].astype(str), strict=True)),
+        rating_fallback_users=sorted(frame.loc[frame["fallback"].astype(bool), "user_id"].astype(str)),
+    )

@@ -1,0 +1,97 @@
+"""Clustering on Spark: MLlib KMeans with cosine distance, then the local engine's finishing rules.
+
+pyspark.ml's KMeans takes no initial centres, so the RDD-based pyspark.mllib KMeans (the same Lloyd
+iterations, `initialModel` supported) runs, started from the local engine's k-means++
+(core.segment.clusterers.kmeans) on a seeded sample: on data that fits the sample both engines
+start from the same centres, on more data the start is a good one. The fitted centres then go through the local engine's spherical refinement (a few Lloyd steps with
+normalised centroids) and `core.segment.clusterers.finalise` (nearest-centroid pass, empty segments
+dropped), so labels, confidence and distance mean exactly what they mean for the local engine and
+`assign(training_vectors)` returns the labels. Stability re-runs use the local k-means on the same
+small subsamples as the local engine (core.segment.stability).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core.segment.types import Segmentation
+
+MAX_ITER = 40
+INIT_SAMPLE = 20_000  # users the local k-means++ start is computed on
+
+
+def spark_kmeans_labels(profiles: Any, x: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Raw labels (rows of `x`, the collected profiles) from Spark MLlib KMeans with cosine distance,
+    started from the local engine's k-means++ on a seeded sample of at most INIT_SAMPLE users."""
+    from pyspark.mllib.clustering import KMeans, KMeansModel
+
+    from core.segment.clusterers import centroids_of, kmeans, nearest, normalise, sample_rows
+
+    rows = sample_rows(len(x), INIT_SAMPLE, seed)
+    init_labels = kmeans(x[rows], k, seed)[0]
+    start = centroids_of(x[rows], init_labels, k)
+    data = (
+        profiles.filter(profiles["skipped"].isNull())
+        .select("vector")
+        .rdd.map(lambda r: np.asarray(r[0], dtype=np.float64))
+    )
+    model = KMeans.train(
+        data.cache(),
+        k,
+        maxIterations=MAX_ITER,
+        seed=seed,
+        epsilon=1e-6,
+        initialModel=KMeansModel([c.astype(np.float64) for c in start]),
+        distanceMeasure="cosine",
+    )
+    data.unpersist()
+    centers = normalise(np.asarray(model.clusterCenters, dtype=np.float64))
+    return nearest(x, centers)[0]
+
+
+def segmentation_from_labels(
+    x: np.ndarray, raw: np.ndarray, k: int, seed: int, *, stability_runs: int = 5
+) -> Segmentation:
+    """The local engine's finish on Spark's partition: refinement, finalise, stability."""
+    from core.segment.clusterers import centroids_of, count_distinct, finalise, kmeans, nearest
+    from core.segment.clustering import RERUN_MAX_USERS
+    from core.segment.stability import segment_stability
+
+    labels = raw
+    for _ in range(10):  # spherical refinement, as core.segment.clusterers.kmeans ends
+        new = nearest(x, centroids_of(x, labels, int(labels.max()) + 1))[0]
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    labels, confidence, distance, centroids = finalise(x, labels)
+    found = len(centroids)
+
+    def refit(sub: np.ndarray, run_seed: int) -> tuple[np.ndarray, np.ndarray]:
+        run_k = min(found, count_distinct(sub))
+        run = kmeans(sub, run_k, run_seed, n_init=2)[0]
+        run_labels, _, _, run_centroids = finalise(sub, run)
+        return run_labels, run_centroids
+
+    stability = (
+        segment_stability(
+            x, labels, centroids, refit, runs=stability_runs, seed=seed, max_users=RERUN_MAX_USERS["kmeans"]
+        )
+        if stability_runs > 0 and found > 1
+        else None
+    )
+    return Segmentation(
+        method="kmeans",
+        k=found,
+        seed=seed,
+        labels=labels,
+        centroids=centroids.astype(np.float32),
+        confidence=confidence,
+        distance=distance,
+        sizes=np.bincount(labels, minlength=found).astype(np.int64),
+        stability=stability,
+        notes=(
+            f"Spark MLlib KMeans (cosine), started from local k-means++ on up to {INIT_SAMPLE:,} users (seed {seed}).",
+        ),
+    )

@@ -1,0 +1,93 @@
+"""The SparkSession of the Spark engine: Java check, local-mode defaults, workers that import core."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.errors import InterestLensError
+
+DEFAULT_MASTER = "local[2]"
+JAVA_HINT_EN = (
+    "The Spark engine needs Java 17 or newer. Install it (Debian/Ubuntu: sudo apt-get install -y "
+    "openjdk-17-jre-headless; macOS: brew install openjdk@17) or set JAVA_HOME, or run without --engine spark."
+)
+JAVA_HINT_ZH = (
+    "Spark 引擎需要 Java 17 或更高版本。请先安装（Debian/Ubuntu：sudo apt-get install -y "
+    "openjdk-17-jre-headless；macOS：brew install openjdk@17）或设置 JAVA_HOME，或不加 --engine spark 运行。"
+)
+
+
+def java_available() -> bool:
+    """True when a `java` executable is on PATH or under JAVA_HOME."""
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").exists():
+        return True
+    return shutil.which("java") is not None
+
+
+def require_spark() -> None:
+    """Raise a bilingual, actionable error when pyspark or Java is missing."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise InterestLensError(
+            "The Spark engine needs the pyspark package: pip install pyspark==4.3.0 (or make install).",
+            "Spark 引擎需要 pyspark 包：pip install pyspark==4.3.0（或 make install）。",
+            code="no_pyspark",
+        ) from exc
+    if not java_available():
+        raise InterestLensError(JAVA_HINT_EN, JAVA_HINT_ZH, code="no_java")
+
+
+def get_session(
+    master: str | None = None, *, shuffle_partitions: int | None = None, conf: dict[str, str] | None = None
+) -> Any:
+    """A SparkSession (the active one when there is one, e.g. under spark-submit).
+
+    `master` None: the session's own master (spark-submit's --master), else local[2]. The UI is off
+    and shuffles use few partitions in local mode; Python workers run this interpreter and import
+    `core` from this checkout.
+    """
+    require_spark()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active
+    root = str(Path(__file__).resolve().parents[2])
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    path = os.environ.get("PYTHONPATH", "")
+    if root not in path.split(os.pathsep):
+        os.environ["PYTHONPATH"] = root + (os.pathsep + path if path else "")
+    chosen = master or os.environ.get("SPARK_MASTER") or DEFAULT_MASTER
+    local = chosen.startswith("local")
+    builder = (
+        SparkSession.builder.appName("interest-lens")
+        .master(chosen)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions or (4 if local else 200)))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.python.worker.reuse", "true")
+        .config("spark.executorEnv.PYTHONPATH", os.environ["PYTHONPATH"])
+    )
+    if local:
+        builder = builder.config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "4g"))
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start: almost always Java
+        raise InterestLensError(
+            f"Spark did not start ({type(exc).__name__}: {str(exc)[:200]}). {JAVA_HINT_EN}",
+            f"Spark 未能启动（{type(exc).__name__}）。{JAVA_HINT_ZH}",
+            code="spark_start",
+        ) from exc
+    session.sparkContext.setLogLevel("ERROR")
+    return session
