@@ -63,7 +63,7 @@ class LanguageProfile:
         if self.primary == "none":
             return "条目文本中没有文字"
         return (
-            f"{names.get(self.primary, self.primary)}（{self.primary}）：汉字 {self.han_share:.0%}，"
+            f"{names.get(self.primary, self.primary)}：汉字 {self.han_share:.0%}，"
             f"拉丁字母 {self.latin_share:.0%}，其他文字 {self.other_share:.0%}"
         )
 

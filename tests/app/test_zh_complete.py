@@ -36,11 +36,12 @@ ALLOWED = {
     "utf-8", "utf-8-sig", "utf", "gb18030", "gbk", "big5", "utf-16", "latin-1", "cp1252", "bom",
     "kib", "mib", "s", "ms", "x", "d", "2d", "3d", "english", "interest", "lens", "manifest", "config",
     "segments", "assignments", "bundle", "rec", "utc", "n", "y", "ch", "db", "jaccard", "crm",
-    "sentence-transformers", "agglomerative", "movielens", "movies", "precision", "recall", "coverage", "rfm",
+    "sentence-transformers", "hugging", "face", "agglomerative", "movielens", "movies", "precision", "recall", "coverage", "rfm",
     # names inside the exported files (columns and Excel sheets), quoted so users can find them
     "user_id", "segment_id", "segment_name", "summary", "members", "keywords", "recommendations",
     "evaluation", "quality", "rec_1", "rec_n",
 }  # fmt: skip
+MODEL_NAME = re.compile(r"minilm|mpnet|bert|bge|e5-")  # sentence-transformers model names
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:[-'][A-Za-z0-9_]+)*")
 CODE = re.compile(r"`[^`]*`")
 TEMPLATE = re.compile(r"%\{[^}]*\}|<extra>.*?</extra>|<br>|&[a-z]+;")
@@ -153,7 +154,12 @@ def english_words(strings: list[str], allowed: set[str]) -> dict[str, str]:
         plain = re.sub(r"https?://\S+", " ", plain)
         for word in WORD.findall(plain):
             key = word.casefold()
-            if key in allowed or key in ALLOWED or re.fullmatch(r"[a-z]?\d+[a-z]?", key):
+            if (
+                key in allowed
+                or key in ALLOWED
+                or re.fullmatch(r"[a-z]?\d+[a-z]?", key)
+                or MODEL_NAME.search(key)
+            ):
                 continue
             found.setdefault(word, text[:160])
     return found
