@@ -111,6 +111,7 @@ def main() -> dict[str, float]:
     body = "\n".join(lines)
     print(body)
     write_section(body)
+    main_zh()  # run_all calls main(): the Chinese section comes with it
     return ours
 
 
@@ -151,4 +152,3 @@ def main_zh() -> dict[str, float] | None:
 
 if __name__ == "__main__":
     main()
-    main_zh()
