@@ -528,6 +528,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "exp.n_recs": ("Items per user", "每位用户的推荐数"),
     "exp.recs_running": ("Recommending items for every user…", "正在为每位用户生成推荐…"),
+    # --- h15-activate: control groups on the Export page ---
+    "act.control_share": ("Control group (% of each segment)", "对照组（每个分群的百分比）"),
+    "act.control_share_help": (
+        "Hold out this share of every segment from the campaign (column 'control' in the files), so its "
+        "uplift can be measured later. The same seed keeps the same users in control on every run.",
+        "从每个分群中留出该比例的用户不参与活动（文件中的 control 列），以便之后衡量提升效果。相同种子在每次运行中保留相同的对照用户。",
+    ),
+    "act.control_seed": ("Control-group seed", "对照组随机种子"),
 }
 
 
