@@ -50,6 +50,14 @@ def render() -> None:
     with_recs = r1.toggle(t("exp.with_recs"), value=False, help=t("exp.with_recs_help"), key="exp_recs")
     n_recs = int(r2.number_input(t("exp.n_recs"), min_value=1, max_value=20, value=5, key="exp_n_recs",
                                  disabled=not with_recs))  # fmt: skip
+    k1, k2 = st.columns(2)
+    control_pct = k1.number_input(t("act.control_share"), min_value=0, max_value=50, value=0, step=5,
+                                  help=t("act.control_share_help"), key="exp_control")  # fmt: skip
+    control_seed = k2.number_input(t("act.control_seed"), min_value=0, max_value=2**31 - 1, value=0,
+                                   key="exp_control_seed", disabled=not control_pct)  # fmt: skip
+    from core.export.control import ControlGroup
+
+    control = ControlGroup(share=control_pct / 100, seed=int(control_seed)) if control_pct else None
     recommendations = None
     if with_recs:
         with st.spinner(t("exp.recs_running")):
@@ -60,7 +68,8 @@ def render() -> None:
     st.subheader(t("exp.files_title"))
     with st.spinner(t("exp.preparing")):
         files = run_safely(lambda: cached.export_files(renamed(analysis), privacy, evaluation=evaluation,
-                                                        recommendations=recommendations, top_n=n_recs))  # fmt: skip
+                                                        recommendations=recommendations, top_n=n_recs,
+                                                        control=control))  # fmt: skip
     if files is None:
         return
     cols = st.columns(len(KINDS))

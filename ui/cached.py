@@ -356,6 +356,7 @@ def export_files(
     evaluation: Any = None,
     recommendations: Any = None,
     top_n: int = 5,
+    control: Any = None,
 ) -> dict[str, bytes]:
     """members CSV, Excel, HTML report and bundle bytes for a (renamed) analysis + privacy settings."""
     from core.export.bundle import bundle_bytes
@@ -365,7 +366,12 @@ def export_files(
 
     def _build() -> dict[str, bytes]:
         view = build_view(
-            analysis, privacy=privacy, evaluation=evaluation, recommendations=recommendations, top_n=top_n
+            analysis,
+            privacy=privacy,
+            evaluation=evaluation,
+            recommendations=recommendations,
+            top_n=top_n,
+            control=control,
         )
         return {
             "members": members_csv_bytes(view),
@@ -375,7 +381,7 @@ def export_files(
         }
 
     names = json.dumps([s.name for s in analysis.segments], ensure_ascii=False)
-    key = f"{analysis.run_id}:{sha256((repr(privacy) + str(privacy.key) + names + str(recommendations is not None) + str(top_n)).encode())}"
+    key = f"{analysis.run_id}:{sha256((repr(privacy) + str(privacy.key) + names + str(recommendations is not None) + str(top_n) + repr(control)).encode())}"
     return memo("export", key, _build)
 
 

@@ -618,6 +618,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Hugging Face 缓存中没有其他 sentence-transformers 模型；多语言模型"
         "（如 paraphrase-multilingual-MiniLM-L12-v2）对中文理解更好。",
     ),
+    # --- h15-activate: control groups on the Export page ---
+    "act.control_share": ("Control group (% of each segment)", "对照组（每个分群的百分比）"),
+    "act.control_share_help": (
+        "Hold out this share of every segment from the campaign (column 'control' in the files), so its "
+        "uplift can be measured later. The same seed keeps the same users in control on every run.",
+        "从每个分群中留出该比例的用户不参与活动（文件中的 control 列），以便之后衡量提升效果。相同种子在每次运行中保留相同的对照用户。",
+    ),
+    "act.control_seed": ("Control-group seed", "对照组随机种子"),
 }
 
 

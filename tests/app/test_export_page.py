@@ -40,3 +40,18 @@ def test_per_user_recommendations_on_request(seeded):
     analysis = at.session_state[state.ANALYSIS]
     assert set(recs) == set(analysis.profiles.user_ids.astype(str))
     assert max(len(items) for items in recs.values()) == 3
+
+
+def test_control_group_column_on_request(seeded):
+    import io
+
+    import pandas as pd
+
+    at = seeded.run()
+    at.switch_page("app_pages/export.py").run()
+    assert at.number_input(key="exp_control_seed").disabled  # no control group by default
+    at.number_input(key="exp_control").set_value(20).run()
+    no_exceptions(at)
+    store = at.session_state[state.CACHE]["export"]
+    members = pd.read_csv(io.BytesIO(list(store.values())[-1]["members"]), encoding="utf-8-sig")
+    assert set(members["control"]) == {"yes", "no"} and 0.05 < (members["control"] == "yes").mean() < 0.4

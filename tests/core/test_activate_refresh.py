@@ -190,3 +190,23 @@ def test_refresh_on_online_retail_nine_then_twelve_months(tmp_path: Path) -> Non
     assert summary["users_after"] > summary["users_before"] > 1000
     assert result["delivered"] == summary["entered"] + summary["left"] + summary["moved"]
     assert result["bad_signatures"] == 0 and summary["webhook"]["failed"] == 0
+
+
+def test_pseudonymized_bundle_refreshes_with_its_key_and_refuses_without(
+    runs: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from core.export.privacy import KEY_ENV
+
+    base = runs["base"]
+    monkeypatch.setenv(KEY_ENV, "bundle-key")
+    fast = ["--model", "tfidf", "--projection", "pca", "--k", "5", "--recommendations", "0", "--pseudonymize"]
+    old = base / "old.csv"
+    assert main(["analyze", str(old), *fast, "--out", str(base / "p1")]) == 0
+    args = ["refresh", str(base / "p1" / "bundle.zip"), str(runs["new"]), "--recommendations", "0"]
+    assert main([*args, "--out", str(base / "p2")]) == 0
+    changes = pd.read_csv(base / "p2" / "changes.csv", encoding="utf-8-sig", dtype={"user_id": str})
+    assert changes["user_id"].str.startswith("u_").all()
+    assert (changes["change"] == "entered").sum() == 60 and (changes["change"] == "left").sum() == 50
+    monkeypatch.delenv(KEY_ENV)
+    assert main([*args, "--out", str(base / "p3")]) == 2
+    assert KEY_ENV in capsys.readouterr().err
