@@ -146,7 +146,7 @@ def main() -> None:
         parts += [*lines, f"({block.__name__}: {time.perf_counter() - start:.0f} s)", ""]
         print("\n".join(lines), flush=True)
     parts.append(
-        "Weighting rule (core/embed/hybrid.py): sentence weight = 0.70 - 0.60 x the Han share of the "
+        "Weighting rule (core/embed/hybrid.py): sentence weight = 0.70 - 0.65 x the Han share of the "
         "letters in the item texts; the hybrid vector's cosine is that weight x the sentence cosine + "
         "the rest x the TF-IDF cosine."
     )

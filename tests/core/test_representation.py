@@ -70,8 +70,8 @@ def test_language_shares_and_primary_code() -> None:
 
 def test_weighting_rule_is_the_documented_one() -> None:
     assert sentence_weight(0.0) == 0.70
-    assert sentence_weight(1.0) == 0.10
-    assert sentence_weight(0.5) == 0.40
+    assert sentence_weight(1.0) == 0.05
+    assert sentence_weight(0.2) == 0.57
 
 
 def test_tfidf_projection_embeds_the_fitted_texts_as_the_fit_did() -> None:
@@ -89,8 +89,8 @@ def test_hybrid_vectors_mix_the_cosines_with_the_rule_weight() -> None:
     hybrid = HybridEmbedder(FakeSentence())
     vectors = hybrid.embed(texts)
     weight = hybrid.last_stats["sentence_weight"]
-    assert weight == sentence_weight(detect_language(texts).han_share) == 0.11  # SUV: 98% Han
-    assert "TF-IDF 0.89" in hybrid.last_stats["representation_reason"]
+    assert weight == sentence_weight(detect_language(texts).han_share) == 0.06  # SUV: 98% Han
+    assert "TF-IDF 0.94" in hybrid.last_stats["representation_reason"]
     sent = FakeSentence().embed(texts)
     tfidf = TfidfEmbedder().embed(texts)
     expected = weight * sent @ sent.T + (1 - weight) * tfidf @ tfidf.T
@@ -132,7 +132,7 @@ def test_hybrid_analysis_reports_why_and_its_bundle_assigns_new_users_the_same_w
         dataset, AnalysisConfig(k=3, projection="pca"), embedder=HybridEmbedder(FakeSentence())
     )
     info = summary(analysis)["embedding"]
-    assert info["representation"] == "hybrid" and info["sentence_weight"] == 0.11
+    assert info["representation"] == "hybrid" and info["sentence_weight"] == 0.06
     assert "Chinese" in info["representation_reason"]
     raw = bundle_bytes(build_view(analysis))
     bundle = load_bundle(raw)
@@ -152,7 +152,7 @@ def test_hybrid_analysis_reports_why_and_its_bundle_assigns_new_users_the_same_w
                 zf.writestr(name, src.read(name))
     with pytest.raises(IngestError, match="incomplete"):
         load_bundle(out.getvalue())
-    assert json.loads(src.read("representation.json"))["sentence_weight"] == 0.11
+    assert json.loads(src.read("representation.json"))["sentence_weight"] == 0.06
 
 
 def test_local_models_are_found_in_the_hub_cache_multilingual_first(tmp_path) -> None:
