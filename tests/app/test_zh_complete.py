@@ -39,7 +39,7 @@ ALLOWED = {
     "sentence-transformers", "hugging", "face", "agglomerative", "movielens", "movies", "precision", "recall", "coverage", "rfm",
     # names inside the exported files (columns and Excel sheets), quoted so users can find them
     "user_id", "segment_id", "segment_name", "summary", "members", "keywords", "recommendations",
-    "evaluation", "quality", "rec_1", "rec_n",
+    "evaluation", "quality", "rec_1", "rec_n", "control",
 }  # fmt: skip
 MODEL_NAME = re.compile(r"minilm|mpnet|bert|bge|e5-")  # sentence-transformers model names
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:[-'][A-Za-z0-9_]+)*")

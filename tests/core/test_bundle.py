@@ -12,7 +12,14 @@ import pytest
 
 from core.errors import ConfigError, EmbeddingError, IngestError
 from core.export.assign import assign_new_users, nearest_segments
-from core.export.bundle import JSON_MEMBERS, NPY_MEMBERS, OPTIONAL_MEMBERS, bundle_bytes, load_bundle
+from core.export.bundle import (
+    JSON_MEMBERS,
+    NPY_MEMBERS,
+    OPTIONAL_MEMBERS,
+    PROFILE_MEMBERS,
+    bundle_bytes,
+    load_bundle,
+)
 from core.export.privacy import PrivacySettings
 from core.export.writer import build_view
 from tests.core.analysis_factory import ALL_PAYLOADS, TINY_NAME, make_analysis
@@ -85,9 +92,14 @@ def test_bundle_hides_the_small_segment_and_the_key(analysis) -> None:
 
 def test_nothing_is_pickled(raw: bytes) -> None:
     with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-        assert sorted(zf.namelist()) == sorted([*JSON_MEMBERS, *NPY_MEMBERS, *OPTIONAL_MEMBERS])
-        for name in (*NPY_MEMBERS, *OPTIONAL_MEMBERS):
-            np.load(io.BytesIO(zf.read(name)), allow_pickle=False)
+        names = zf.namelist()
+        assert set(names) >= {*JSON_MEMBERS, *NPY_MEMBERS, *PROFILE_MEMBERS}
+        assert set(names) <= {*JSON_MEMBERS, *NPY_MEMBERS, *OPTIONAL_MEMBERS}
+        for name in names:
+            if name.endswith(".npy"):
+                np.load(io.BytesIO(zf.read(name)), allow_pickle=False)
+            else:
+                json.loads(zf.read(name))
 
 
 def test_reassigning_the_saved_users_gives_the_saved_labels(analysis, raw: bytes) -> None:
