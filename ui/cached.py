@@ -413,7 +413,7 @@ def assign_to_bundle(
 ) -> Any:
     """core.export.assign.assign_new_users for an uploaded events file (and items table), with the
     bundle's model (shared, so it is loaded once), memoised per bundle + upload."""
-    from core.export.assign import assign_new_users
+    from core.export.assign import assign_new_users, embedder_for_bundle
 
     def _assign() -> Any:
         _, dataset = load(events, filename, items=items, items_filename=items_filename)
@@ -421,7 +421,7 @@ def assign_to_bundle(
         if bundle.model_id.lower().startswith("tfidf"):  # core explains why that cannot be done
             return assign_new_users(bundle, dataset)
         # The model the bundle was made with (None = the default model, shared with the analyses).
-        embedder = shared_embedder(config.model, config.device, config.backend)
+        embedder = embedder_for_bundle(bundle, shared_embedder(config.model, config.device, config.backend))
         return assign_new_users(bundle, dataset, embedder=embedder)
 
     return memo("bundle_assign", _assignment_key(bundle, events, items), _assign)

@@ -68,6 +68,25 @@ def bundle_model(bundle: Bundle) -> tuple[str | None, list[str]]:
     return folder, warnings
 
 
+def embedder_for_bundle(bundle: Bundle, sentence: Embedder | None = None) -> Embedder:
+    """The embedder that reproduces the bundle's vector space: its sentence model (`sentence`, or loaded
+    from the bundle's model id), wrapped in the saved TF-IDF space when the bundle is hybrid."""
+    if sentence is None:
+        from core.embed.embedding import make_embedder
+
+        # The device is where the analysis ran, not part of the model: use what this machine has.
+        sentence = make_embedder(bundle_model(bundle)[0], device="auto")
+    if not bundle.representation_state:
+        return sentence
+    from core.embed.hybrid import HybridEmbedder
+    from core.embed.tfidf import TfidfProjection
+
+    state = bundle.representation_state
+    projection = TfidfProjection(state["tfidf_features"], state["tfidf_idf"], state["tfidf_components"])
+    hybrid: Any = HybridEmbedder(sentence, sentence_weight=state["sentence_weight"], projection=projection)
+    return hybrid
+
+
 def assign_new_users(
     bundle: Bundle,
     dataset: Dataset,
@@ -85,22 +104,7 @@ def assign_new_users(
                 "This bundle was made with TF-IDF vectors, which cannot be rebuilt for new users; re-run the analysis.",
                 "该项目包使用 TF-IDF 向量，无法为新用户重建；请重新运行分析。",
             )
-        from core.embed.embedding import make_embedder
-
-        # The device is where the analysis ran, not part of the model: use what this machine has.
-        embedder = make_embedder(bundle_model(bundle)[0], device="auto")
-        if bundle.representation_state:
-            from core.embed.hybrid import HybridEmbedder
-            from core.embed.tfidf import TfidfProjection
-
-            state = bundle.representation_state
-            projection = TfidfProjection(
-                state["tfidf_features"], state["tfidf_idf"], state["tfidf_components"]
-            )
-            hybrid: Any = HybridEmbedder(
-                embedder, sentence_weight=state["sentence_weight"], projection=projection
-            )
-            embedder = hybrid
+        embedder = embedder_for_bundle(bundle)
     items = dataset.items
     item_vectors = embedder.embed(items["text"].astype(str).tolist())
 

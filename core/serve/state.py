@@ -358,10 +358,9 @@ def _segments(bundle: Bundle) -> list[dict[str, Any]]:
 
 def bundle_embedder(bundle: Bundle) -> Embedder:
     """The bundle's model (`core assign`'s choice), loaded lazily on the first text to embed."""
-    from core.embed.embedding import make_embedder
-    from core.export.assign import bundle_model
+    from core.export.assign import embedder_for_bundle
 
-    return make_embedder(bundle_model(bundle)[0], device="auto")
+    return embedder_for_bundle(bundle)
 
 
 def load_state(

@@ -143,6 +143,17 @@ def test_hybrid_analysis_reports_why_and_its_bundle_assigns_new_users_the_same_w
     saved = bundle.assignments.set_index("user_id")["segment_id"]
     assert (assigned.set_index("user_id")["segment_id"] == saved.reindex(assigned["user_id"]).values).all()
 
+    # The HTTP service embeds in the same hybrid space (its catalogue and unseen texts alike).
+    from types import SimpleNamespace
+
+    from core.serve.state import load_state
+
+    state = load_state(bundle, dataset)
+    assert state.item_vectors.shape[1] == bundle.centroids.shape[1]
+    unseen = SimpleNamespace(item_id=None, text=dataset.items["text"].iloc[0] + " 新款", event_type=None,
+                             timestamp=None, rating=None)  # fmt: skip
+    assert state.assign([unseen])["segment_id"] in set(bundle.centroid_ids.tolist())
+
     # A bundle with only part of the hybrid files is refused with the bundle message.
     src = zipfile.ZipFile(io.BytesIO(raw))
     out = io.BytesIO()
