@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from bench.recsys_data import cached_embed, load_movielens, load_online_retail  # noqa: E402
+from bench.recsys_data import load_movielens, load_online_retail  # noqa: E402
 from bench.sections import write_section  # noqa: E402
 from core.config import AnalysisConfig  # noqa: E402
 from core.recommend.evaluation import EvaluationResult, advised_k, evaluate_split  # noqa: E402
@@ -78,10 +79,15 @@ def _split(case: BenchCase, events: pd.DataFrame, *, validation: bool = False) -
 
 
 def _vectors(items: pd.DataFrame) -> tuple[Any, Any, list[str]]:
+    """ "Ours" is the product's default representation (the sentence + TF-IDF hybrid), as `analyze` runs it."""
+    from core.config import AnalysisConfig
     from core.embed.embedding import make_embedder
+    from core.embed.hybrid import make_representation
 
     texts = items["text"].astype(str).tolist()
-    return cached_embed(texts), make_embedder("tfidf").embed(texts), texts
+    default = AnalysisConfig()
+    ours = make_representation(default.model, default.representation).embed(texts)
+    return np.asarray(ours, dtype=np.float32), make_embedder("tfidf").embed(texts), texts
 
 
 def run_case(case: BenchCase, *, validation: bool = False, **overrides: Any) -> EvaluationResult:
