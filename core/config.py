@@ -15,6 +15,13 @@ DEFAULT_EVENT_WEIGHTS: dict[str, float] = {
     "review": 3.0,
 }
 
+# Tokens per item text the sentence model reads (longer texts are cut, and counted: summary.json
+# embedding.n_truncated). all-MiniLM-L6-v2 reads up to 256; its English WordPiece vocabulary makes
+# each Han character one token, so a 150-character Chinese text is ~150 tokens. Chosen from
+# bench/longtext_bench.py (docs/benchmarks.md, "Long texts"): the limit at which the Chinese
+# planted-set ARI stays within 0.01 of the full-length ARI.
+DEFAULT_MAX_TOKENS = 128
+
 
 @dataclass(frozen=True)
 class AnalysisConfig:
@@ -24,6 +31,7 @@ class AnalysisConfig:
     device: str = "auto"  # auto | cpu | cuda | mps
     backend: str = "auto"  # auto | torch | onnx | onnx-int8
     representation: str = "hybrid"  # hybrid | sentence | tfidf (core/embed/hybrid.py)
+    max_tokens: int | None = DEFAULT_MAX_TOKENS  # per text; None = the model's own limit
     event_weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_EVENT_WEIGHTS.items())
     half_life_days: float | None = 90.0  # None = no recency decay
     use_ratings: bool = True

@@ -101,7 +101,9 @@ def analyze_spark(
 
     # 2. Embed the distinct item texts, then profiles as a shuffle by user + per-partition aggregate.
     report(0.3, "Embedding item texts")
-    model = embedder or make_embedder(config.model, device=config.device, backend=config.backend)
+    model = embedder or make_embedder(
+        config.model, device=config.device, backend=config.backend, max_tokens=config.max_tokens
+    )
     vectors, where = embed_items(session, items_df, config, model)
     info = {
         "model_id": getattr(model, "model_id", str(config.model)),

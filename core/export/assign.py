@@ -88,7 +88,7 @@ def assign_new_users(
         from core.embed.embedding import make_embedder
 
         # The device is where the analysis ran, not part of the model: use what this machine has.
-        embedder = make_embedder(bundle_model(bundle)[0], device="auto")
+        embedder = make_embedder(bundle_model(bundle)[0], device="auto", max_tokens=bundle.config.max_tokens)
         if bundle.representation_state:
             from core.embed.hybrid import HybridEmbedder
             from core.embed.tfidf import TfidfProjection

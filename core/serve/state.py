@@ -361,7 +361,7 @@ def bundle_embedder(bundle: Bundle) -> Embedder:
     from core.embed.embedding import make_embedder
     from core.export.assign import bundle_model
 
-    return make_embedder(bundle_model(bundle)[0], device="auto")
+    return make_embedder(bundle_model(bundle)[0], device="auto", max_tokens=bundle.config.max_tokens)
 
 
 def load_state(
