@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from core import cli_options as options
-from core.config import DEFAULT_MAX_TOKENS
+from core.config import AUTO_MAX_TOKENS, CHINESE_MAX_TOKENS, DEFAULT_MAX_TOKENS
 from core.ingest.cli_args import add_read_options, load_from_args
 
 MAX_RECOMMENDATIONS = 50  # per user, in members.csv and the Excel Recommendations sheet
@@ -67,8 +67,8 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "--max-tokens",
         type=_max_tokens_arg,
         default=None,
-        help=f"token limit per item text; longer texts are cut and counted (default {DEFAULT_MAX_TOKENS}; "
-        "0 = the model's own limit)",
+        help=f"token limit per item text; longer texts are cut and counted (default auto: "
+        f"{CHINESE_MAX_TOKENS} for Chinese texts, else {DEFAULT_MAX_TOKENS}; 0 = the model's own limit)",
     )
     parser.add_argument(
         "--representation",
@@ -146,21 +146,23 @@ def _config(args: argparse.Namespace, **extra):
     )
 
 
-def _max_tokens_arg(text: str) -> int:
-    """--max-tokens: 0 (the model's own limit) or a whole number of at least 8."""
+def _max_tokens_arg(text: str) -> int | str:
+    """--max-tokens: auto, 0 (the model's own limit) or a whole number of at least 8."""
+    if text.strip().lower() == AUTO_MAX_TOKENS:
+        return AUTO_MAX_TOKENS
     value = options.bounded_int("--max-tokens", 0, 100_000)(text)
     if 0 < value < 8:
         raise options.OptionError(
-            f"expected 0 (the model's own limit) or at least 8, got {value}.",
-            f"应为 0（模型自身上限）或至少 8，当前为 {value}。",
+            f"expected auto, 0 (the model's own limit) or at least 8, got {value}.",
+            f"应为 auto、0（模型自身上限）或至少 8，当前为 {value}。",
         )
     return value
 
 
-def _max_tokens(value: int | None) -> int | None:
-    """Absent = the default limit, 0 = the model's own limit."""
+def _max_tokens(value: int | str | None) -> int | str | None:
+    """Absent = auto, 0 = the model's own limit."""
     if value is None:
-        return DEFAULT_MAX_TOKENS
+        return AUTO_MAX_TOKENS
     return None if value == 0 else value
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from core.config import DEFAULT_MAX_TOKENS
+from core.config import AUTO_MAX_TOKENS, resolve_max_tokens
 from core.embed.backends import (
     BACKENDS,
     cpu_has_bf16,
@@ -80,14 +80,15 @@ def make_embedder(
     backend: str = "auto",
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
-    max_tokens: int | None = DEFAULT_MAX_TOKENS,
+    max_tokens: int | str | None = AUTO_MAX_TOKENS,
 ) -> Embedder:
     """The embedder for `name_or_path` (see the module docstring); cheap: the model loads on first use.
 
     backend: "auto" (GPU: torch; CPU: AUTO_CPU_BACKEND), "torch", "torch-bf16", "onnx" or "onnx-int8".
     cache_dir: where vectors and ONNX exports live (default: $INTEREST_LENS_CACHE or the user cache dir).
     max_tokens: the token limit per text (longer texts are cut; never above the model's own
-    max_seq_length); None = the model's limit. Default DEFAULT_MAX_TOKENS (core/config.py).
+    max_seq_length); None = the model's limit; "auto" (default) = by the Han share of the texts
+    of each `embed` call (core/config.py resolve_max_tokens: 64 for Chinese, else 128).
     """
     if name_or_path is not None and name_or_path.strip().lower() == "tfidf":
         return TfidfEmbedder()
@@ -118,19 +119,21 @@ class SentenceTransformerEmbedder:
         use_cache: bool = True,
         batch_size: int | None = None,
         model: Any = None,
-        max_tokens: int | None = None,
+        max_tokens: int | str | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise ConfigError(
                 f"Unknown backend '{backend}' (use one of {', '.join(BACKENDS)}).",
                 f"未知后端 '{backend}'（可选：{', '.join(BACKENDS)}）。",
             )
-        if max_tokens is not None and int(max_tokens) < 8:
+        number = isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens >= 8
+        if not (number or max_tokens is None or max_tokens == AUTO_MAX_TOKENS):
             raise ConfigError(
-                f"max_tokens must be at least 8 (got {max_tokens}).",
-                f"max_tokens 至少为 8（当前为 {max_tokens}）。",
+                f"max_tokens must be 'auto', None or a whole number of at least 8 (got {max_tokens!r}).",
+                f"max_tokens 应为 'auto'、None 或至少为 8 的整数（当前为 {max_tokens!r}）。",
             )
-        self.max_tokens = int(max_tokens) if max_tokens is not None else None
+        self.max_tokens_setting = max_tokens  # as asked: "auto", a number or None
+        self.max_tokens = resolve_max_tokens(max_tokens, 0.0)  # "auto": fixed per embed call
         self.notes: list[str] = []  # fallbacks and repairs, in plain words
         self.last_stats: dict[str, Any] = {}
         self.chars_per_s: float | None = None  # measured speed on this machine (estimates, ETAs)
@@ -208,12 +211,22 @@ class SentenceTransformerEmbedder:
 
     def _apply_limit(self) -> None:
         model = self._model
-        if model is None or self.max_tokens is None:
+        if model is None:
             return
         if self._model_max is None:
+            if self.max_tokens is None:
+                return  # the model's own limit, untouched
             self._model_max = int(getattr(model, "max_seq_length", 0) or 512)
-        if self.max_tokens < self._model_max:
-            model.max_seq_length = self.max_tokens
+        model.max_seq_length = self.token_limit
+
+    def _resolve_limit(self, texts: Sequence[str]) -> None:
+        """max_tokens "auto": the limit for these texts' Han share (core/config.py resolve_max_tokens)."""
+        if self.max_tokens_setting != AUTO_MAX_TOKENS:
+            return
+        from core.embed.language import detect_language
+
+        self.max_tokens = resolve_max_tokens(AUTO_MAX_TOKENS, detect_language(texts).han_share)
+        self._apply_limit()
 
     def _load(self) -> SentenceTransformer:
         # 1. ONNX: export once (retry a damaged export once), else fall back to torch and say so
@@ -253,6 +266,7 @@ class SentenceTransformerEmbedder:
         # 1. unique normalised texts and their keys
         uniq, inverse = unique_texts([normalise_text(t) for t in texts])
         keys = [text_key(t) for t in uniq]
+        self._resolve_limit(uniq)
         # 2. what the cache already holds (a backend fallback during loading changes the namespace)
         found = self._lookup(keys)
         missing = [i for i, k in enumerate(keys) if k not in found]
@@ -333,6 +347,7 @@ class SentenceTransformerEmbedder:
         """The unique normalised texts the cache does not hold yet (what a run would embed)."""
         uniq, _ = unique_texts([normalise_text(t) for t in texts])
         keys = [text_key(t) for t in uniq]
+        self._resolve_limit(uniq)
         found = self._lookup(keys)
         return [text for text, key in zip(uniq, keys, strict=True) if key not in found]
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from core.config import DEFAULT_MAX_TOKENS
+from core.config import AUTO_MAX_TOKENS
 from core.embed.language import LanguageProfile, detect_language
 from core.embed.tfidf import TfidfEmbedder, TfidfProjection
 from core.errors import ConfigError
@@ -205,7 +205,7 @@ def make_representation(
     device: str = "auto",
     backend: str = "auto",
     seed: int = 0,
-    max_tokens: int | None = DEFAULT_MAX_TOKENS,
+    max_tokens: int | str | None = AUTO_MAX_TOKENS,
 ) -> Any:
     """The embedder an analysis runs: `representation` over `model` (None = the bundled MiniLM)."""
     from core.embed.embedding import make_embedder

@@ -76,7 +76,7 @@ def _field_ok(name: str, value: Any, choices: dict[str, tuple[str, ...]]) -> boo
     if name == "k":
         return value is None or (_is_int(value) and 1 <= value <= 10**9)
     if name == "max_tokens":
-        return value is None or (_is_int(value) and 8 <= value <= 10**6)
+        return value is None or value == "auto" or (_is_int(value) and 8 <= value <= 10**6)
     if name == "half_life_days":
         return value is None or (_is_number(value) and 0 < value <= 365_000)
     if name == "min_segment_share":
