@@ -140,3 +140,14 @@ def test_auto_reads_chinese_texts_at_the_chinese_limit(tmp_path):
     assert emb.last_stats["max_tokens"] == CHINESE_MAX_TOKENS == model.max_seq_length
     emb.embed(["red mug", "garden hose"])
     assert emb.last_stats["max_tokens"] == DEFAULT_MAX_TOKENS == model.max_seq_length
+
+
+def test_cli_refuses_a_tiny_token_limit_in_one_bilingual_line(tmp_path, capsys):
+    from core.cli import main
+
+    events = tmp_path / "events.csv"
+    events.write_text("user_id,item_id,text\nu1,i1,red mug\n", encoding="utf-8")
+    code = main(["analyze", str(events), "--max-tokens", "3", "--out", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--max-tokens" in err[0] and "至少 8" in err[0]
