@@ -197,6 +197,9 @@ def summary(analysis) -> None:
 
         profile = LanguageProfile(**language)
         st.caption(t("repr.language", what=profile.describe_zh() if lang() == "zh" else profile.describe()))
+    if info.get("max_tokens") and info.get("n_unique"):
+        st.caption(t("embed.truncated", limit=f"{int(info['max_tokens']):,}",
+                     n=f"{int(info.get('n_truncated') or 0):,}", total=f"{int(info['n_unique']):,}"))  # fmt: skip
     for warning in analysis.warnings:
         st.warning(escape_md(in_language(warning, lang()), max_len=400))
     if analysis.profiles.skipped_users:

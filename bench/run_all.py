@@ -19,6 +19,7 @@ BENCHES = [
     "activate_bench",
     "representation_bench",
     "scale_bench",
+    "longtext_bench",
 ]
 
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from core import cli_options as options
+from core.config import AUTO_MAX_TOKENS, CHINESE_MAX_TOKENS, DEFAULT_MAX_TOKENS
 from core.ingest.cli_args import add_read_options, load_from_args
 
 MAX_RECOMMENDATIONS = 50  # per user, in members.csv and the Excel Recommendations sheet
@@ -62,6 +63,13 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "--backend", default="auto", choices=["auto", "torch", "torch-bf16", "onnx", "onnx-int8"]
     )
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    parser.add_argument(
+        "--max-tokens",
+        type=_max_tokens_arg,
+        default=None,
+        help=f"token limit per item text; longer texts are cut and counted (default auto: "
+        f"{CHINESE_MAX_TOKENS} for Chinese texts, else {DEFAULT_MAX_TOKENS}; 0 = the model's own limit)",
+    )
     parser.add_argument(
         "--representation",
         default="hybrid",
@@ -131,10 +139,31 @@ def _config(args: argparse.Namespace, **extra):
         device=args.device,
         backend=args.backend,
         representation=getattr(args, "representation", "hybrid"),
+        max_tokens=_max_tokens(getattr(args, "max_tokens", None)),
         half_life_days=args.half_life or None,
         seed=args.seed,
         **extra,
     )
+
+
+def _max_tokens_arg(text: str) -> int | str:
+    """--max-tokens: auto, 0 (the model's own limit) or a whole number of at least 8."""
+    if text.strip().lower() == AUTO_MAX_TOKENS:
+        return AUTO_MAX_TOKENS
+    value = options.bounded_int("--max-tokens", 0, 100_000)(text)
+    if 0 < value < 8:
+        raise options.OptionError(
+            f"expected auto, 0 (the model's own limit) or at least 8, got {value}.",
+            f"应为 auto、0（模型自身上限）或至少 8，当前为 {value}。",
+        )
+    return value
+
+
+def _max_tokens(value: int | str | None) -> int | str | None:
+    """Absent = auto, 0 = the model's own limit."""
+    if value is None:
+        return AUTO_MAX_TOKENS
+    return None if value == 0 else value
 
 
 def run_analyze(args: argparse.Namespace) -> int:
@@ -154,7 +183,11 @@ def run_analyze(args: argparse.Namespace) -> int:
         pseudonymize=args.pseudonymize,
     )
     model = make_representation(
-        config.model, config.representation, device=config.device, backend=config.backend
+        config.model,
+        config.representation,
+        device=config.device,
+        backend=config.backend,
+        max_tokens=config.max_tokens,
     )
     if getattr(args, "engine", "local") == "spark":
         return _export(args, _analyze_on_spark(args, config, model), spark=True)

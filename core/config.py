@@ -15,6 +15,24 @@ DEFAULT_EVENT_WEIGHTS: dict[str, float] = {
     "review": 3.0,
 }
 
+# Tokens per item text the sentence model reads (longer texts are cut, and counted: summary.json
+# embedding.n_truncated / max_tokens). all-MiniLM-L6-v2 reads up to 256; its English WordPiece
+# vocabulary makes each Han character one token, so a 150-character Chinese text is ~150 tokens.
+# max_tokens "auto" (the default) = CHINESE_MAX_TOKENS when at least CHINESE_SHARE of the letters of
+# the texts being embedded are Han (there the hybrid gives the sentence part little weight), else
+# DEFAULT_MAX_TOKENS. Figures behind the choice: bench/longtext_bench.py (docs/benchmarks.md).
+DEFAULT_MAX_TOKENS = 128
+CHINESE_MAX_TOKENS = 64
+CHINESE_SHARE = 0.5
+AUTO_MAX_TOKENS = "auto"
+
+
+def resolve_max_tokens(value: int | str | None, han_share: float) -> int | None:
+    """The token limit `value` means for texts with this Han share (None = the model's own limit)."""
+    if value == AUTO_MAX_TOKENS:
+        return CHINESE_MAX_TOKENS if han_share >= CHINESE_SHARE else DEFAULT_MAX_TOKENS
+    return None if value is None else int(value)
+
 
 @dataclass(frozen=True)
 class AnalysisConfig:
@@ -24,6 +42,7 @@ class AnalysisConfig:
     device: str = "auto"  # auto | cpu | cuda | mps
     backend: str = "auto"  # auto | torch | onnx | onnx-int8
     representation: str = "hybrid"  # hybrid | sentence | tfidf (core/embed/hybrid.py)
+    max_tokens: int | str | None = AUTO_MAX_TOKENS  # "auto" | tokens per text | None = the model's limit
     event_weights: tuple[tuple[str, float], ...] = tuple(DEFAULT_EVENT_WEIGHTS.items())
     half_life_days: float | None = 90.0  # None = no recency decay
     use_ratings: bool = True

@@ -62,7 +62,11 @@ def embed_and_profile(
     with _timed(timings, "load_model"):
         report(0.0, Note("Loading the language model", "正在加载语言模型"))
         model = embedder or make_representation(
-            config.model, config.representation, device=config.device, backend=config.backend
+            config.model,
+            config.representation,
+            device=config.device,
+            backend=config.backend,
+            max_tokens=config.max_tokens,
         )
     with _timed(timings, "embed"):
         texts = items["text"].astype(str).tolist()
@@ -318,7 +322,11 @@ def run_analysis(
 
     report = progress or no_progress
     model = embedder or make_representation(
-        config.model, config.representation, device=config.device, backend=config.backend
+        config.model,
+        config.representation,
+        device=config.device,
+        backend=config.backend,
+        max_tokens=config.max_tokens,
     )
     prepared = embed_and_profile(
         dataset, config, progress=scaled(report, 0.0, PIPELINE_PREPARE_SHARE), embedder=model

@@ -626,6 +626,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "从每个分群中留出该比例的用户不参与活动（文件中的 control 列），以便之后衡量提升效果。相同种子在每次运行中保留相同的对照用户。",
     ),
     "act.control_seed": ("Control-group seed", "对照组随机种子"),
+    # --- h11-speed: long texts ---
+    "embed.truncated": (
+        "Sentence model token limit {limit}: {n} of {total} unique item texts were longer and were cut to it.",
+        "句向量模型词元上限 {limit}：{total} 条不同条目文本中有 {n} 条超出上限并被截断。",
+    ),
 }
 
 

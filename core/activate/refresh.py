@@ -57,7 +57,12 @@ def bundle_embedder(bundle: Bundle) -> Embedder:
 
     if bundle.model_id.lower().startswith("tfidf") or (bundle.config.model or "") == "tfidf":
         return make_embedder("tfidf")
-    return make_embedder(bundle_model(bundle)[0], device="auto", backend=bundle.config.backend)
+    return make_embedder(
+        bundle_model(bundle)[0],
+        device="auto",
+        backend=bundle.config.backend,
+        max_tokens=bundle.config.max_tokens,
+    )
 
 
 def export_ids(raw_ids: list[str], privacy: PrivacySettings) -> list[str]:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from core.config import AUTO_MAX_TOKENS, resolve_max_tokens
 from core.embed.backends import (
     BACKENDS,
     cpu_has_bf16,
@@ -79,16 +80,25 @@ def make_embedder(
     backend: str = "auto",
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
+    max_tokens: int | str | None = AUTO_MAX_TOKENS,
 ) -> Embedder:
     """The embedder for `name_or_path` (see the module docstring); cheap: the model loads on first use.
 
     backend: "auto" (GPU: torch; CPU: AUTO_CPU_BACKEND), "torch", "torch-bf16", "onnx" or "onnx-int8".
     cache_dir: where vectors and ONNX exports live (default: $INTEREST_LENS_CACHE or the user cache dir).
+    max_tokens: the token limit per text (longer texts are cut; never above the model's own
+    max_seq_length); None = the model's limit; "auto" (default) = by the Han share of the texts
+    of each `embed` call (core/config.py resolve_max_tokens: 64 for Chinese, else 128).
     """
     if name_or_path is not None and name_or_path.strip().lower() == "tfidf":
         return TfidfEmbedder()
     return SentenceTransformerEmbedder(
-        name_or_path, device=device, backend=backend, cache_dir=cache_dir, use_cache=use_cache
+        name_or_path,
+        device=device,
+        backend=backend,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        max_tokens=max_tokens,
     )
 
 
@@ -109,12 +119,21 @@ class SentenceTransformerEmbedder:
         use_cache: bool = True,
         batch_size: int | None = None,
         model: Any = None,
+        max_tokens: int | str | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise ConfigError(
                 f"Unknown backend '{backend}' (use one of {', '.join(BACKENDS)}).",
                 f"未知后端 '{backend}'（可选：{', '.join(BACKENDS)}）。",
             )
+        number = isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and max_tokens >= 8
+        if not (number or max_tokens is None or max_tokens == AUTO_MAX_TOKENS):
+            raise ConfigError(
+                f"max_tokens must be 'auto', None or a whole number of at least 8 (got {max_tokens!r}).",
+                f"max_tokens 应为 'auto'、None 或至少为 8 的整数（当前为 {max_tokens!r}）。",
+            )
+        self.max_tokens_setting = max_tokens  # as asked: "auto", a number or None
+        self.max_tokens = resolve_max_tokens(max_tokens, 0.0)  # "auto": fixed per embed call
         self.notes: list[str] = []  # fallbacks and repairs, in plain words
         self.last_stats: dict[str, Any] = {}
         self.chars_per_s: float | None = None  # measured speed on this machine (estimates, ETAs)
@@ -129,6 +148,8 @@ class SentenceTransformerEmbedder:
         self.block_size = max(BLOCK_SIZE, 8 * self.batch_size)
         self._model: SentenceTransformer | None = model  # an already loaded model may be passed in
         self._dim: int | None = None
+        self._model_max: int | None = None  # the model's own max_seq_length, before our limit
+        self._apply_limit()
 
     def _choose_backend(self, requested: str) -> str:
         if requested == "auto":
@@ -149,7 +170,16 @@ class SentenceTransformerEmbedder:
     @property
     def namespace(self) -> str:
         variant = f"onnx-int8-{self.quant}" if self.backend == "onnx-int8" else self.backend
-        return f"{self.model_id}|{variant}|v1"
+        limit = self.token_limit
+        # vectors made under a lower token limit differ for long texts: they live apart
+        cut = f"|t{limit}" if limit < self.max_seq_length else ""
+        return f"{self.model_id}|{variant}{cut}|v1"
+
+    @property
+    def token_limit(self) -> int:
+        """Tokens per text the model reads: max_tokens, never above the model's max_seq_length."""
+        model_max = self.max_seq_length
+        return min(self.max_tokens, model_max) if self.max_tokens is not None else model_max
 
     @property
     def dim(self) -> int:
@@ -161,6 +191,9 @@ class SentenceTransformerEmbedder:
 
     @property
     def max_seq_length(self) -> int:
+        """The model's own limit (sentence_bert_config.json or the loaded model), before max_tokens."""
+        if self._model_max is not None:
+            return self._model_max
         configured = (
             None if self._model is not None else _read_json(self.source / "sentence_bert_config.json")
         )
@@ -173,7 +206,27 @@ class SentenceTransformerEmbedder:
     def model(self) -> SentenceTransformer:
         if self._model is None:
             self._model = self._load()
+            self._apply_limit()
         return self._model
+
+    def _apply_limit(self) -> None:
+        model = self._model
+        if model is None:
+            return
+        if self._model_max is None:
+            if self.max_tokens is None:
+                return  # the model's own limit, untouched
+            self._model_max = int(getattr(model, "max_seq_length", 0) or 512)
+        model.max_seq_length = self.token_limit
+
+    def _resolve_limit(self, texts: Sequence[str]) -> None:
+        """max_tokens "auto": the limit for these texts' Han share (core/config.py resolve_max_tokens)."""
+        if self.max_tokens_setting != AUTO_MAX_TOKENS:
+            return
+        from core.embed.language import detect_language
+
+        self.max_tokens = resolve_max_tokens(AUTO_MAX_TOKENS, detect_language(texts).han_share)
+        self._apply_limit()
 
     def _load(self) -> SentenceTransformer:
         # 1. ONNX: export once (retry a damaged export once), else fall back to torch and say so
@@ -213,6 +266,7 @@ class SentenceTransformerEmbedder:
         # 1. unique normalised texts and their keys
         uniq, inverse = unique_texts([normalise_text(t) for t in texts])
         keys = [text_key(t) for t in uniq]
+        self._resolve_limit(uniq)
         # 2. what the cache already holds (a backend fallback during loading changes the namespace)
         found = self._lookup(keys)
         missing = [i for i, k in enumerate(keys) if k not in found]
@@ -221,7 +275,7 @@ class SentenceTransformerEmbedder:
         if missing:
             namespace = self.namespace
             report(0.0, f"Loading the model to embed {len(missing):,} texts")
-            max_len = self.max_seq_length  # loads the model when its config does not say
+            max_len = self.token_limit  # loads the model when its config does not say
             _ = self.model
             if self.namespace != namespace:
                 found = self._lookup(keys)
@@ -235,6 +289,7 @@ class SentenceTransformerEmbedder:
             missing = [i for i in missing if i in first] + [i for i in missing if i not in first]
             done, size, embed_started, chars_done = 0, FIRST_BLOCK, time.perf_counter(), 0
             chars_left = sum(min(len(uniq[i]), 64 * max_len) + PER_TEXT_CHARS for i in missing)
+            batches = -(-len(missing) // self.batch_size)
             while done < len(missing):
                 block = missing[done : done + size]
                 block_texts = [uniq[i][: 64 * max_len] for i in block]
@@ -255,9 +310,11 @@ class SentenceTransformerEmbedder:
                 self.chars_per_s = chars_done / elapsed
                 rate = done / elapsed
                 left = chars_left / self.chars_per_s  # shortest texts go first: characters predict, not texts
+                batches_done = -(-done // self.batch_size)  # model batches of batch_size texts
                 report(
                     done / len(missing),
-                    f"embedded {done:,}/{len(missing):,} texts · {rate:,.0f}/s · about {left:,.0f} s left",
+                    f"embedded {done:,}/{len(missing):,} texts · batch {batches_done:,}/{batches:,} · "
+                    f"{rate:,.0f}/s · about {left:,.0f} s left",
                 )
                 size = int(min(self.block_size, max(FIRST_BLOCK, rate * BLOCK_SECONDS)))
         # 4. assemble in input order
@@ -273,7 +330,8 @@ class SentenceTransformerEmbedder:
             "n_unique": len(uniq),
             "n_cached": len(uniq) - len(missing),
             "n_embedded": len(missing),
-            "n_truncated": int((tokens > self.max_seq_length).sum()) if len(uniq) else 0,
+            "n_truncated": int((tokens > self.token_limit).sum()) if len(uniq) else 0,
+            "max_tokens": self.token_limit,
             "model_calls": model_calls,
             "seconds": seconds,
             "texts_per_s": len(missing) / seconds if missing and seconds > 0 else None,
@@ -289,6 +347,7 @@ class SentenceTransformerEmbedder:
         """The unique normalised texts the cache does not hold yet (what a run would embed)."""
         uniq, _ = unique_texts([normalise_text(t) for t in texts])
         keys = [text_key(t) for t in uniq]
+        self._resolve_limit(uniq)
         found = self._lookup(keys)
         return [text for text, key in zip(uniq, keys, strict=True) if key not in found]
 
@@ -322,7 +381,7 @@ class SentenceTransformerEmbedder:
         """Token count of each text before truncation (a text clipped by characters counts as too long)."""
         tokenizer = self.model.tokenizer
         ids = tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
-        too_long = self.max_seq_length + 1
+        too_long = self.token_limit + 1
         return [max(len(row), too_long) if cut else len(row) for row, cut in zip(ids, clipped, strict=True)]
 
 

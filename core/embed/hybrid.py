@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from core.config import AUTO_MAX_TOKENS
 from core.embed.language import LanguageProfile, detect_language
 from core.embed.tfidf import TfidfEmbedder, TfidfProjection
 from core.errors import ConfigError
@@ -204,6 +205,7 @@ def make_representation(
     device: str = "auto",
     backend: str = "auto",
     seed: int = 0,
+    max_tokens: int | str | None = AUTO_MAX_TOKENS,
 ) -> Any:
     """The embedder an analysis runs: `representation` over `model` (None = the bundled MiniLM)."""
     from core.embed.embedding import make_embedder
@@ -217,7 +219,7 @@ def make_representation(
             f"tfidf: TF-IDF + SVD only ({why} was chosen)",
             f"TF-IDF：仅使用 TF-IDF + SVD（选择了 {why}）",
         )
-    sentence = make_embedder(model, device=device, backend=backend)
+    sentence = make_embedder(model, device=device, backend=backend, max_tokens=max_tokens)
     if name == "sentence":
         return _Labelled(
             sentence,

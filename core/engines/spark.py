@@ -102,7 +102,11 @@ def analyze_spark(
     # 2. Embed the distinct item texts, then profiles as a shuffle by user + per-partition aggregate.
     report(0.3, "Embedding item texts")
     model = embedder or make_representation(
-        config.model, config.representation, device=config.device, backend=config.backend
+        config.model,
+        config.representation,
+        device=config.device,
+        backend=config.backend,
+        max_tokens=config.max_tokens,
     )
     vectors, where = embed_items(session, items_df, config, model)
     info = {

@@ -25,7 +25,7 @@ from core.engines.spark_ingest import GUARD_USER
 
 DRIVER_EMBED_MAX = 2_000_000  # distinct item texts embedded on the driver (about 3 GB of float32 at 384 dims)
 USERS_PER_PARTITION = 100_000
-_WORKER_MODELS: dict[tuple[str, str, str], Any] = {}
+_WORKER_MODELS: dict[tuple[str, str, str, str], Any] = {}
 PROFILE_SCHEMA = "user_id string, vector array<float>, event_count long, top_items array<string>, skipped string, fallback boolean"
 
 
@@ -38,13 +38,15 @@ def embed_items(
         vectors = model.embed(texts)
         return np.asarray(vectors, dtype=np.float32), {"embedded_on": "driver"}
     frame = spark.createDataFrame(pd.DataFrame({"row": np.arange(len(texts), dtype=np.int64), "text": texts}))
-    key = (str(config.model), str(config.device), str(config.backend))
+    key = (str(config.model), str(config.device), str(config.backend), str(config.max_tokens))
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         from core.embed.embedding import make_embedder
 
         if key not in _WORKER_MODELS:  # once per Python worker
-            _WORKER_MODELS[key] = make_embedder(config.model, device=config.device, backend=config.backend)
+            _WORKER_MODELS[key] = make_embedder(
+                config.model, device=config.device, backend=config.backend, max_tokens=config.max_tokens
+            )
         worker_model = _WORKER_MODELS[key]
         for batch in batches:
             out = np.asarray(worker_model.embed(batch["text"].astype(str).tolist()), dtype=np.float32)

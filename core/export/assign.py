@@ -75,7 +75,7 @@ def embedder_for_bundle(bundle: Bundle, sentence: Embedder | None = None) -> Emb
         from core.embed.embedding import make_embedder
 
         # The device is where the analysis ran, not part of the model: use what this machine has.
-        sentence = make_embedder(bundle_model(bundle)[0], device="auto")
+        sentence = make_embedder(bundle_model(bundle)[0], device="auto", max_tokens=bundle.config.max_tokens)
     if not bundle.representation_state:
         return sentence
     from core.embed.hybrid import HybridEmbedder

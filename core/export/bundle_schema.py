@@ -75,6 +75,8 @@ def _field_ok(name: str, value: Any, choices: dict[str, tuple[str, ...]]) -> boo
         return isinstance(value, str) and (value in choices[name] or value.startswith("cuda:"))
     if name == "k":
         return value is None or (_is_int(value) and 1 <= value <= 10**9)
+    if name == "max_tokens":
+        return value is None or value == "auto" or (_is_int(value) and 8 <= value <= 10**6)
     if name == "half_life_days":
         return value is None or (_is_number(value) and 0 < value <= 365_000)
     if name == "min_segment_share":
@@ -106,6 +108,8 @@ def config_values(raw: Any, known: set[str]) -> dict[str, Any]:
                 f"config.json 中 {name!r} 的值无效：{shown}。",
             )
         values[name] = value
+    if "max_tokens" in known and "max_tokens" not in raw:
+        values["max_tokens"] = None  # bundles made before the token limit read texts at the model's limit
     if isinstance(values.get("event_weights"), dict):
         values["event_weights"] = tuple((k, float(v)) for k, v in values["event_weights"].items())
     values["extra"] = tuple(sorted((str(k), v) for k, v in (values.get("extra") or {}).items()))
