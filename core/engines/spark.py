@@ -60,7 +60,7 @@ def analyze_spark(
     progress: Progress | None = None,
 ) -> Analysis:
     """Run the whole analysis of `path` (file or directory of parts) on Spark (`master`, default local[2])."""
-    from core.embed.embedding import make_embedder
+    from core.embed.hybrid import make_representation
     from core.engines.spark_ingest import ROWS_PER_PARTITION, collect_dataset, spark_ingest
     from core.engines.spark_profiles import build_profiles_spark, collect_profiles, embed_items
     from core.engines.spark_segment import segmentation_from_labels, spark_kmeans_labels
@@ -101,13 +101,18 @@ def analyze_spark(
 
     # 2. Embed the distinct item texts, then profiles as a shuffle by user + per-partition aggregate.
     report(0.3, "Embedding item texts")
-    model = embedder or make_embedder(config.model, device=config.device, backend=config.backend)
+    # The local engine's representation (config.representation, hybrid by default), not the bare
+    # sentence model: with another representation the profiles, and so the segments, differ.
+    model = embedder or make_representation(
+        config.model, config.representation, device=config.device, backend=config.backend
+    )
     vectors, where = embed_items(session, items_df, config, model)
     info = {
         "model_id": getattr(model, "model_id", str(config.model)),
         "backend": getattr(model, "backend", ""),
         "device": getattr(model, "device", "cpu"),
         "dim": int(vectors.shape[1]),
+        "representation": getattr(model, "representation", "sentence"),
         **dict(getattr(model, "last_stats", {}) or {}),
         **where,
     }
@@ -258,6 +263,7 @@ def _describe(
         run_id=_run_id(dataset, config),
         warnings=warnings,
         k_reason=k_reason,
+        representation_state=model.state() if hasattr(model, "state") else {},  # the bundle's TF-IDF
     )
 
 
