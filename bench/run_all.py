@@ -19,6 +19,7 @@ BENCHES = [
     "activate_bench",
     "representation_bench",
     "scale_bench",
+    "spark_bench",
 ]
 
 

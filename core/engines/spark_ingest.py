@@ -139,8 +139,9 @@ def _spark_encoding(name: str) -> str:
     return "UTF-8" if low in ("utf-8", "utf-8-sig", "ascii") else name
 
 
-def read_raw(spark: Any, source: SparkSource) -> Any:
-    """Every row as strings (columns named as the local reader names them) plus `_line`."""
+def read_raw(spark: Any, source: SparkSource) -> tuple[Any, list[str], int]:
+    """Every row as strings (columns named as the local reader names them) plus `_line`; the
+    column names; the row count (from the per-partition counts, no second pass)."""
     from pyspark.sql import functions as F
 
     paths = list(source.files)
@@ -184,7 +185,7 @@ def read_raw(spark: Any, source: SparkSource) -> Any:
         _LINE,
         (mapping[F.col("_pid")] + (F.col("_mid") - F.shiftleft(F.col("_pid").cast("long"), 33)) + first_line),
     ).drop("_pid", "_mid")
-    return df, names
+    return df, names, total
 
 
 def _events_schema(events: pd.DataFrame) -> str:
@@ -341,9 +342,8 @@ def spark_ingest(
     kept_line = int(head_set.events["source_row"].iat[0])
     guard_row = head.frame[head.lines == kept_line].iloc[0].astype(str).to_dict()
 
-    raw, names = read_raw(spark, source)
+    raw, names, rows_in = read_raw(spark, source)
     data_cols = [f"c{i}" for i in range(len(names))]
-    rows_in = raw.count()
     if rows_in == 0:
         raise IngestError("The table has a header but no data rows.", "数据表只有表头，没有数据行。")
     post_guard = False
