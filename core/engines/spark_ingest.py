@@ -128,10 +128,15 @@ def sniff_source(path: str | Path, *, encoding: str | None, delimiter: str | Non
         delimiter=raw.delimiter,
         has_header=has_header,
         columns=tuple(str(c) for c in raw.frame.columns),
-        source_name=p.name if p.is_dir() else raw.source_name,  # "x.csv.gz" reads as "x.csv", as locally
+        source_name=p.name if p.is_dir() else _unzipped_name(p.name, magic),
         warnings=tuple(raw.warnings),
     )
     return source, raw
+
+
+def _unzipped_name(name: str, magic: bytes) -> str:
+    """The local reader's name for a file: "x.csv.gz" (gzip) reads as "x.csv"."""
+    return name[:-3] if magic[:2] == b"\x1f\x8b" and name.lower().endswith(".gz") else name
 
 
 def _spark_encoding(name: str) -> str:
