@@ -3,8 +3,8 @@ parity (ARI between the engines, ingest report, profile cosine) on Online Retail
 
 1. Generated data (bench/scale_data.py, 8 planted interests): `python -m core analyze --k 8
    --label-column label` with and without `--engine spark --master local[2]`, each in a fresh process
-   with the same embedding cache (warmed by the local run first: the Spark run then measures its own
-   stages, not the model). The local run is the baseline of the ratio column.
+   with the same embedding cache (filled by the local run, so its embed stage is cold and the Spark
+   run's warm). The local run is the baseline of the ratio column.
 2. Online Retail (../shared/datasets/online_retail) at K=8, seed 42: core.engines.spark_parity.
 
     python -m bench.spark_bench [USERS] [--no-parity]   # default 100,000 users (10 events each)
@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> None:
             "",
             "Generated data (`bench/scale_data.py`, 8 planted interests, 10 events per user),",
             "`python -m core analyze --k 8 --label-column label --projection pca`, a fresh process per run,",
-            "the embedding cache warmed by the local run. Stage columns are seconds from summary.json.",
+            "one embedding cache: the local run fills it (its embed column is cold), the Spark run reads",
+            "it warm, so compare the other stage columns. Stage columns are seconds from summary.json.",
             "",
             *stage_rows,
             "",
