@@ -20,6 +20,7 @@ BENCHES = [
     "representation_bench",
     "scale_bench",
     "longtext_bench",
+    "spark_bench",
 ]
 
 

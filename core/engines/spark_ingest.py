@@ -128,10 +128,15 @@ def sniff_source(path: str | Path, *, encoding: str | None, delimiter: str | Non
         delimiter=raw.delimiter,
         has_header=has_header,
         columns=tuple(str(c) for c in raw.frame.columns),
-        source_name=p.name,
+        source_name=p.name if p.is_dir() else _unzipped_name(p.name, magic),
         warnings=tuple(raw.warnings),
     )
     return source, raw
+
+
+def _unzipped_name(name: str, magic: bytes) -> str:
+    """The local reader's name for a file: "x.csv.gz" (gzip) reads as "x.csv"."""
+    return name[:-3] if magic[:2] == b"\x1f\x8b" and name.lower().endswith(".gz") else name
 
 
 def _spark_encoding(name: str) -> str:
@@ -139,8 +144,9 @@ def _spark_encoding(name: str) -> str:
     return "UTF-8" if low in ("utf-8", "utf-8-sig", "ascii") else name
 
 
-def read_raw(spark: Any, source: SparkSource) -> Any:
-    """Every row as strings (columns named as the local reader names them) plus `_line`."""
+def read_raw(spark: Any, source: SparkSource) -> tuple[Any, list[str], int]:
+    """Every row as strings (columns named as the local reader names them) plus `_line`; the
+    column names; the row count (from the per-partition counts, no second pass)."""
     from pyspark.sql import functions as F
 
     paths = list(source.files)
@@ -184,7 +190,7 @@ def read_raw(spark: Any, source: SparkSource) -> Any:
         _LINE,
         (mapping[F.col("_pid")] + (F.col("_mid") - F.shiftleft(F.col("_pid").cast("long"), 33)) + first_line),
     ).drop("_pid", "_mid")
-    return df, names
+    return df, names, total
 
 
 def _events_schema(events: pd.DataFrame) -> str:
@@ -273,6 +279,7 @@ def _clean_partitions(
             ):
                 empties[canonical] = int(weights[convert(frame[column].iloc[:real]).empty].sum())
         items = dataset.items[dataset.items["item_id"].isin(set(events["item_id"].tolist()))]
+        texts, reviews = _item_text_counts(frame, lines, events, mapping, items_raw, items_overrides, opts)
         meta = {
             "first_line": int(lines[0]),
             "rows": int(sum(copies.values())),
@@ -290,6 +297,8 @@ def _clean_partitions(
             "items_unmatched_events": rep.items_unmatched_events,
             "items_matched_events": rep.items_matched_events,
             "items": items.astype(str).to_dict(orient="list"),
+            "item_texts": texts,
+            "item_reviews": reviews,
         }
         out = events.reindex(columns=columns_out[:-2]).copy()
         out[_COUNT] = 1
@@ -338,9 +347,8 @@ def spark_ingest(
     kept_line = int(head_set.events["source_row"].iat[0])
     guard_row = head.frame[head.lines == kept_line].iloc[0].astype(str).to_dict()
 
-    raw, names = read_raw(spark, source)
+    raw, names, rows_in = read_raw(spark, source)
     data_cols = [f"c{i}" for i in range(len(names))]
-    rows_in = raw.count()
     if rows_in == 0:
         raise IngestError("The table has a header but no data rows.", "数据表只有表头，没有数据行。")
     post_guard = False
@@ -366,7 +374,7 @@ def spark_ingest(
     metas.sort(key=lambda m: m["first_line"])
     events = cleaned.filter(F.col(_META).isNull()).drop(_COUNT, _META).persist()
     report = _merge_reports(metas, source, rows_in, list(head.warnings), dict(head_set.report.cleaning))
-    items_df = _merge_items(metas, head_set.items.columns)
+    items_df = _merge_items(metas, head_set.items.columns, opts.review_text_cap)
     report.n_items = len(items_df)
     report.n_users = events.select("user_id").distinct().count()
     text_columns: dict[str, pd.Series] = {}
@@ -452,10 +460,73 @@ def _merge_reports(
     return report
 
 
-def _merge_items(metas: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+def _item_text_counts(
+    frame: pd.DataFrame,
+    lines: np.ndarray,
+    events: pd.DataFrame,
+    mapping: Any,
+    items_raw: Any,
+    items_overrides: Mapping[str, Any] | None,
+    opts: Any,
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """This partition's share of core.ingest.items.build_items' choice of each item's text, so the
+    driver can make it over the whole table: every (item, text) pair of the kept events with its count
+    and first source line, and, for the items without text here, their reviews joined (capped)."""
+    from core.data import IngestReport
+    from core.ingest.items import index_items_table, join_text
+
+    pos = pd.Index(lines).get_indexer(events["source_row"].to_numpy(np.int64))
+    rows = frame.iloc[pos].reset_index(drop=True)
+    text = join_text(rows, tuple(mapping.text))
+    item = events["item_id"].astype("str").reset_index(drop=True)
+    if items_raw is not None:  # as clean() does: the items table's text for known items
+        table = index_items_table(items_raw, IngestReport(source_name=""), items_overrides)
+        joined = item.map(table["text"])
+        text = pd.Series(np.where(joined.notna(), joined.fillna(""), text), dtype="str")
+    pairs = pd.DataFrame(
+        {"item_id": item, "text": text.astype("str"), "line": events["source_row"].to_numpy(np.int64)}
+    )
+    with_text = pairs[pairs["text"] != ""]
+    counts = with_text.groupby(["item_id", "text"], sort=False)["line"].agg(["size", "min"]).reset_index()
+    texts = {
+        "item_id": counts["item_id"].tolist(),
+        "text": counts["text"].tolist(),
+        "n": counts["size"].astype(int).tolist(),
+        "first": counts["min"].astype(int).tolist(),
+    }
+    review = events["review"].astype("str").reset_index(drop=True)
+    bare = (~item.isin(set(with_text["item_id"]))) & (review != "")
+    cap = opts.review_text_cap
+    joined_reviews = review[bare].groupby(item[bare], sort=False).agg(lambda s: " ".join(s)[:cap])
+    reviews = {"item_id": joined_reviews.index.astype(str).tolist(), "review": joined_reviews.tolist()}
+    return texts, reviews
+
+
+def _merge_items(metas: list[dict[str, Any]], columns: Sequence[str], cap: int) -> pd.DataFrame:
+    """The partitions' items in first-seen order; each item's text chosen over the whole table as
+    core.ingest.items.build_items chooses it: the most frequent text (ties: the one seen first), else
+    its reviews joined and capped at `cap` characters."""
     frames = [pd.DataFrame(m["items"]) for m in metas if m["items"]]
     items = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(columns))
     items = items.drop_duplicates("item_id", keep="first").reset_index(drop=True)
+    texts = pd.concat([pd.DataFrame(m["item_texts"]) for m in metas], ignore_index=True)
+    if len(texts):
+        totals = texts.groupby(["item_id", "text"], sort=False).agg(n=("n", "sum"), first=("first", "min"))
+        best = (
+            totals.reset_index()
+            .sort_values(["n", "first"], ascending=[False, True], kind="stable")
+            .drop_duplicates("item_id")
+            .set_index("item_id")["text"]
+        )
+    else:
+        best = pd.Series(dtype="str")
+    chosen = items["item_id"].map(best)
+    reviews = pd.concat([pd.DataFrame(m["item_reviews"]) for m in metas], ignore_index=True)
+    if len(reviews):  # partitions in source order: joining their joins is joining all reviews
+        joined = reviews.groupby("item_id", sort=False)["review"].agg(lambda s: " ".join(s)[:cap])
+        chosen = chosen.where(chosen.notna(), items["item_id"].map(joined))
+    if "text" in items.columns:
+        items["text"] = chosen.fillna("").astype("str")
     return items.reindex(columns=list(columns)).astype("str")
 
 
@@ -475,4 +546,7 @@ def collect_dataset(
     dataset = Dataset(events=frame.reset_index(drop=True), items=items, report=report)
     findings = check_plausibility(dataset, text_columns=text_columns)
     report.plausibility = [f.to_dict() for f in findings]
+    from core.embed.language import detect_language
+
+    report.language = detect_language(items["text"].tolist()).to_dict()
     return dataset

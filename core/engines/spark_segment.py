@@ -27,10 +27,15 @@ def spark_kmeans_labels(profiles: Any, x: np.ndarray, k: int, seed: int) -> np.n
     started from the local engine's k-means++ on a seeded sample of at most INIT_SAMPLE users."""
     from pyspark.mllib.clustering import KMeans, KMeansModel
 
-    from core.segment.clusterers import centroids_of, kmeans, nearest, normalise, sample_rows
+    from core.segment.clusterers import centroids_of, kmeans, nearest, normalise, sample_rows, single_threaded
 
+    # Exactly the local engine's input and threading (core.segment.clustering.segment_users): float32
+    # unit rows, one BLAS thread. sklearn's k-means on other bits (the profiles as collected, more
+    # threads) can settle elsewhere on weakly separated data (Online Retail: ARI 0.81 between engines).
+    x = normalise(x)
     rows = sample_rows(len(x), INIT_SAMPLE, seed)
-    init_labels = kmeans(x[rows], k, seed)[0]
+    with single_threaded():
+        init_labels = kmeans(x[rows], k, seed)[0]
     start = centroids_of(x[rows], init_labels, k)
     data = (
         profiles.filter(profiles["skipped"].isNull())
@@ -55,6 +60,14 @@ def segmentation_from_labels(
     x: np.ndarray, raw: np.ndarray, k: int, seed: int, *, stability_runs: int = 5
 ) -> Segmentation:
     """The local engine's finish on Spark's partition: refinement, finalise, stability."""
+    from core.segment.clusterers import normalise, single_threaded
+
+    x = normalise(x)  # as core.segment.clustering.segment_users
+    with single_threaded():
+        return _finish(x, raw, k, seed, stability_runs)
+
+
+def _finish(x: np.ndarray, raw: np.ndarray, k: int, seed: int, stability_runs: int) -> Segmentation:
     from core.segment.clusterers import centroids_of, count_distinct, finalise, kmeans, nearest
     from core.segment.clustering import RERUN_MAX_USERS
     from core.segment.stability import segment_stability

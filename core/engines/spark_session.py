@@ -56,8 +56,8 @@ def get_session(
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
-    if active is not None and master is None:
-        return active
+    if active is not None and (master is None or master == active.sparkContext.master):
+        return active  # as configured by its creator (a test's or spark-submit's settings stay)
     root = str(Path(__file__).resolve().parents[2])
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
