@@ -626,6 +626,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "从每个分群中留出该比例的用户不参与活动（文件中的 control 列），以便之后衡量提升效果。相同种子在每次运行中保留相同的对照用户。",
     ),
     "act.control_seed": ("Control-group seed", "对照组随机种子"),
+    # --- h11-zhsample: the Chinese sample dataset ---
+    "zhs.sample_caption": (
+        "Use sample data: a small generated shop with reviews in English and Chinese. 中文示例: the same kind "
+        "of shop in Chinese (Chinese headers, product titles, reviews and event types).",
+        "使用示例数据：一个小型生成的店铺数据，含中英文评论。中文示例：中文店铺数据（中文列名、商品标题、评论和行为类型）。",
+    ),
+    "zhs.use_sample_zh": ("中文示例 (Chinese sample)", "中文示例"),
 }
 
 
