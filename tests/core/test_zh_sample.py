@@ -55,3 +55,10 @@ def test_default_analysis_recovers_the_planted_labels() -> None:
     assert analysis.segmentation.k == 6  # the advised K is the true K
     print(f"ARI {analysis.quality['ari']:.3f} at K={analysis.segmentation.k}")
     assert analysis.quality["ari"] >= 0.8, analysis.quality
+
+
+def test_chinese_items_table_joins_every_event() -> None:
+    dataset = load_dataset(SAMPLE_DIR / "events_zh.csv", items=SAMPLE_DIR / "items_zh.csv")
+    report = dataset.report
+    assert report.items_mapping == {"item_id": "商品ID", "text": "商品标题"}
+    assert report.items_rows_in == 270 and report.items_unmatched_events == 0 and report.rows_rejected == {}
