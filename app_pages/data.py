@@ -18,16 +18,19 @@ from ui.widgets import escape_md, file_name, localized, log_unexpected, safe_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_EVENTS = ROOT / "sample_data" / "events.csv"
+# The samples "Use sample data" offers: the English shop and the Chinese one (sample_data/generate.py).
+SAMPLES = {"en": SAMPLE_EVENTS, "zh": ROOT / "sample_data" / "events_zh.csv"}
 # The uploader filters by name: every ending a delimited table is commonly saved under.
 UPLOAD_TYPES = ["csv", "tsv", "txt", "data", "dat", "xlsx", "parquet", "gz", "zip"]
 
 
-def sample_source() -> dict[str, Any] | None:
-    if not SAMPLE_EVENTS.is_file():
+def sample_source(which: str = "en") -> dict[str, Any] | None:
+    path = SAMPLES.get(which, SAMPLE_EVENTS)
+    if not path.is_file():
         return None
     source: dict[str, Any] = {
-        "events": SAMPLE_EVENTS.read_bytes(),
-        "filename": SAMPLE_EVENTS.name,
+        "events": path.read_bytes(),
+        "filename": path.name,
         "label": "sample",
     }
     return source
@@ -103,12 +106,18 @@ def upload_section() -> None:
                                       help=t("data.items_help"))  # fmt: skip
     with right:
         st.markdown(f"**{t('data.sample_title')}**")
-        st.caption(t("data.sample_caption"))
-        sample = sample_source()
-        clicked = st.button(t("data.use_sample"), type="primary", disabled=sample is None, key="use_sample")
-        if clicked and sample is not None and ingest(sample):
+        st.caption(t("zhs.sample_caption"))
+        english, chinese = st.columns(2)
+        clicked = {
+            "en": english.button(t("data.use_sample"), type="primary", disabled=not SAMPLES["en"].is_file(),
+                                 key="use_sample"),
+            "zh": chinese.button(t("zhs.use_sample_zh"), disabled=not SAMPLES["zh"].is_file(), key="use_sample_zh"),
+        }  # fmt: skip
+        chosen = next((which for which, on in clicked.items() if on), None)
+        sample = sample_source(chosen) if chosen else None
+        if sample is not None and ingest(sample):
             st.rerun()
-        if sample is None:
+        if not SAMPLES["en"].is_file():
             st.caption(t("data.sample_missing"))
     if events_file is None:
         return

@@ -7,6 +7,8 @@ Writes, next to this file:
   a little realistic mess: one exact duplicate row, one row with no product name, one with no user.
 - items.csv (item_id, product_name, category) and events_items_only.csv (events without product
   names, to be joined with items.csv): the items-table example.
+- events_zh.csv and items_zh.csv: the Chinese sample (Chinese headers, titles, reviews, event types and
+  a `标签` label column), written by generate_zh.py next to this file.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import csv
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import generate_zh  # the sibling module: run as a script, this folder is on sys.path
 
 HERE = Path(__file__).resolve().parent
 
@@ -270,12 +274,12 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str]) -> Non
         writer.writerows(rows)
 
 
-def main(seed: int = 7) -> None:
+def main(seed: int = 7, out: Path = HERE) -> None:
     rng = random.Random(seed)
     items = build_catalogue(rng)
     events = build_events(rng, items)
     write_csv(
-        HERE / "events.csv",
+        out / "events.csv",
         events,
         [
             "user_id",
@@ -292,8 +296,9 @@ def main(seed: int = 7) -> None:
             "label",
         ],
     )
-    write_csv(HERE / "items.csv", items, ["item_id", "product_name", "category"])
-    write_csv(HERE / "events_items_only.csv", events, ["user_id", "item_id", "event_type", "timestamp"])
+    write_csv(out / "items.csv", items, ["item_id", "product_name", "category"])
+    write_csv(out / "events_items_only.csv", events, ["user_id", "item_id", "event_type", "timestamp"])
+    generate_zh.main(out=out)
 
 
 if __name__ == "__main__":

@@ -631,6 +631,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Sentence model token limit {limit}: {n} of {total} unique item texts were longer and were cut to it.",
         "句向量模型词元上限 {limit}：{total} 条不同条目文本中有 {n} 条超出上限并被截断。",
     ),
+    # --- h11-zhsample: the Chinese sample dataset ---
+    "zhs.sample_caption": (
+        "Use sample data: a small generated shop with reviews in English and Chinese. 中文示例: the same kind "
+        "of shop in Chinese (Chinese headers, product titles, reviews and event types).",
+        "使用示例数据：一个小型生成的店铺数据，含中英文评论。中文示例：中文店铺数据（中文列名、商品标题、评论和行为类型）。",
+    ),
+    "zhs.use_sample_zh": ("中文示例 (Chinese sample)", "中文示例"),
 }
 
 
