@@ -112,3 +112,15 @@ def test_empty_data_page_does_not_send_the_user_to_the_data_page(app):
     no_exceptions(at)
     shown = " ".join(i.value for i in at.info)
     assert "begin" in shown and "Data page" not in shown
+
+
+def test_segment_table_gives_keywords_a_wide_column(seeded, analysis):
+    import json
+
+    at = seeded.run().switch_page("app_pages/segments.py").run()
+    no_exceptions(at)
+    table = next(d for d in at.dataframe if "keywords" in d.value.columns)
+    config = json.loads(table.proto.columns)
+    assert int(config["keywords"]["width"]) >= 600  # six keywords fit without being cut off
+    first = table.value["keywords"].iloc[0]
+    assert first.count(",") == min(len(analysis.segments[0].keywords), 6) - 1
