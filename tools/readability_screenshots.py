@@ -73,8 +73,9 @@ def main(reports: list[str]) -> int:
                 )
                 html.goto(Path(report).resolve().as_uri())
                 html.wait_for_timeout(1500)
-                html.get_by_text("Sentiment", exact=False).first.scroll_into_view_if_needed()
-                html.screenshot(path=OUT / f"19{'abcdefgh'[i]}-report-{Path(report).parent.name}.png")
+                html.locator("#segments .card").first.screenshot(
+                    path=OUT / f"19{'abcdefgh'[i]}-report-{Path(report).parent.name}.png"
+                )
                 html.close()
             browser.close()
     finally:
