@@ -46,7 +46,8 @@ def main(reports: list[str]) -> int:
             page.get_by_role("button", name="Use sample data").click()
             page.get_by_text("Ingest report").wait_for(timeout=120_000)
             settle(page)
-            page.get_by_text("Ingest report").scroll_into_view_if_needed()
+            page.locator(".st-key-rejected_chart .js-plotly-plot").wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
             page.screenshot(
                 path=OUT / "12-data-loaded.png", clip={"x": 300, "y": 0, "width": 1140, "height": 1100}
             )

@@ -208,6 +208,9 @@ def bars(
     fig = go.Figure(bar)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
+    if value_format == ",.0f":  # counts: whole-number ticks (three rejected rows read 0, 0.2, ..., 1)
+        axis = {"tickformat": ",d", **({"dtick": 1} if max(values, default=0) < 10 else {})}
+        (fig.update_xaxes if horizontal else fig.update_yaxes)(**axis)
     return _layout(fig, height=height)
 
 

@@ -124,3 +124,14 @@ def test_segment_table_gives_keywords_a_wide_column(seeded, analysis):
     assert int(config["keywords"]["width"]) >= 600  # six keywords fit without being cut off
     first = table.value["keywords"].iloc[0]
     assert first.count(",") == min(len(analysis.segments[0].keywords), 6) - 1
+
+
+def test_count_bars_have_whole_number_ticks():
+    from ui.charts import bars
+
+    fig = bars(
+        ["duplicate", "missing_text", "missing_user"], [1.0, 1.0, 1.0], colors="#D55E00", value_format=",.0f"
+    )
+    assert fig.layout.xaxis.tickformat == ",d" and fig.layout.xaxis.dtick == 1
+    shares = bars(["UK"], [0.4], colors="#0072B2", value_format=".0%")
+    assert shares.layout.xaxis.dtick is None
