@@ -211,7 +211,7 @@ def report_section() -> None:
             reasons = [(t(f"reason.{r}") if f"reason.{r}" in STRINGS else r, n) for r, n in reasons]
         left, right = st.columns([3, 2])
         with left:
-            st.plotly_chart(bars([r for r, _ in reasons], [float(n) for _, n in reasons], colors=PALETTE[5],
+            st.plotly_chart(bars([r for r, _ in reasons], [float(n) for _, n in reasons], colors=PALETTE[4],
                                  value_format=",.0f", height=60 + 40 * len(reasons)), key="rejected_chart")  # fmt: skip
         with right:
             table(pd.DataFrame(reasons, columns=[t("data.reason"), t("data.count")]))

@@ -103,7 +103,7 @@ def profile_view(analysis, profile, rows: np.ndarray, tint: str, *, segment_id: 
             with col:
                 st.caption(escape_md(attr, max_len=60))
                 st.plotly_chart(bars([str(v) for v, _ in values[:8]], [float(s) for _, s in values[:8]],
-                                     colors=tint, value_format=".0%", height=60 + 26 * min(len(values), 8)),
+                                     colors=tint, value_format=".0%", height=100 + 26 * min(len(values), 8)),
                                 key=f"comp_{segment_id}_{attr}")  # fmt: skip
 
     st.markdown(f"**{t('prof.representatives')}**")

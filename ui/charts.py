@@ -19,20 +19,23 @@ if TYPE_CHECKING:
     from core.analysis import Analysis
     from core.segment.types import KAdvice
 
-# Okabe-Ito + Tableau: colour-blind friendly first, then distinct extras; cycles beyond 20.
+# Okabe-Ito + Tableau, ordered so that the first six segments share no near hue (no two blues
+# before the seventh segment; CIE76 distance >= 33 between any two of the first six); cycles beyond 20.
 PALETTE = (
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#4E79A7",
-    "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948", "#FF9DA7", "#9C755F", "#BAB0AC",
-    "#1B9E77", "#7570B3", "#E7298A", "#66A61E",
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#9C755F", "#56B4E9", "#66A61E",
+    "#E7298A", "#7570B3", "#EDC948", "#76B7B2", "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1",
+    "#FF9DA7", "#1B9E77", "#F0E442", "#17BECF",
 )  # fmt: skip
-# Kelly's 22 colours of maximum contrast (without white, black and grey; grey is "other"): the
-# values of an attribute (countries, ...) get hues that cannot be confused with one another.
+# The values of an attribute (countries, ...): 12 hues picked from ColorBrewer Set1/Dark2, D3 and
+# Kelly's colours so that no two are alike (CIE76 distance >= 31 between any two, >= 42 from the
+# grey of "other" and from white; Kelly's list had a purple and a violet 15 apart, and two blues).
 ATTRIBUTE_PALETTE = (
-    "#F3C300", "#875692", "#F38400", "#A1CAF1", "#BE0032", "#C2B280", "#008856", "#E68FAC",
-    "#0067A5", "#F99379", "#604E97", "#882D17", "#8DB600", "#654522", "#E25822", "#2B3D26",
+    "#0067A5", "#E41A1C", "#2CA02C", "#FF7F00", "#9467BD", "#A6761D", "#17BECF", "#CF1C90",
+    "#F2B701", "#F97B72", "#000080", "#8DB600",
 )  # fmt: skip
 OTHER_COLOR = "#BAB0AC"
 ADHOC_COLOR = "#111827"
+LOWER_IS_BETTER = frozenset({"davies_bouldin", "inertia"})  # K-advisor metrics where less is better
 MAP_MAX_POINTS = 20_000  # the browser stays responsive; the page says when the map is sampled
 
 
@@ -53,7 +56,15 @@ def _layout(fig: go.Figure, *, height: int = 360, title: str = "") -> go.Figure:
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         title=esc(title) if title else None,
         # Above the plot: below it the legend covered the x-axis labels and title.
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+        # traceorder "normal": a stacked bar's legend reads in the order of its parts (plotly reverses it).
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "traceorder": "normal",
+        },
     )
     if fig.layout.showlegend is not False and len(fig.data) > 1:
         fig.update_layout(margin={"t": 40 + (30 if title else 0)})
@@ -149,8 +160,12 @@ def k_advice_figure(advice: KAdvice, metrics: list[str]) -> go.Figure:
     fig = go.Figure()
     for i, metric in enumerate(m for m in metrics if m in table.columns):
         values = table[metric].astype(float)
+        if metric in LOWER_IS_BETTER:  # the axis says "1 = best" for every line
+            values_for_axis = values.max() - values
+        else:
+            values_for_axis = values - values.min()
         span = values.max() - values.min()
-        scaled = (values - values.min()) / span if span > 0 else values * 0 + 0.5
+        scaled = values_for_axis / span if span > 0 else values * 0 + 0.5
         name = t(f"chart.metric.{metric}") if f"chart.metric.{metric}" in STRINGS else metric
         fig.add_trace(go.Scatter(x=table["k"], y=scaled, mode="lines+markers", name=name,
                                  line={"color": PALETTE[i]}, customdata=values,
@@ -193,6 +208,9 @@ def bars(
     fig = go.Figure(bar)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
+    if value_format == ",.0f":  # counts: whole-number ticks (three rejected rows read 0, 0.2, ..., 1)
+        axis = {"tickformat": ",d", **({"dtick": 1} if max(values, default=0) < 10 else {})}
+        (fig.update_xaxes if horizontal else fig.update_yaxes)(**axis)
     return _layout(fig, height=height)
 
 
