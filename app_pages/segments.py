@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -244,7 +245,8 @@ def map_view(analysis) -> None:
         c: t(f"seg.color_{c}") if c in ("segment", "confidence", "events") else c for c in colour_options
     }
     colour_by = select(t("seg.color_by"), shown, key="map_color", container=c2)
-    rows = display_rows(len(analysis.profiles), seed=analysis.config.seed)
+    placed = np.flatnonzero(np.isfinite(analysis.coords).all(axis=1))  # a sampled map places only some
+    rows = placed[display_rows(len(placed), seed=analysis.config.seed)]
     texts = item_texts(analysis)
     hover = [
         "<br>".join(esc(texts.get(item, item), 50) for item in items[:3])
@@ -263,8 +265,8 @@ def map_view(analysis) -> None:
     notes = []
     if analysis.projection_info.get("sampled"):
         notes.append(t("seg.map_fit_sampled", n=f"{int(analysis.projection_info.get('n_fit', 0)):,}"))
-    if len(rows) < len(analysis.profiles):
-        notes.append(t("seg.map_sampled", shown=f"{len(rows):,}", total=f"{len(analysis.profiles):,}",
+    if len(rows) < len(placed):
+        notes.append(t("seg.map_sampled", shown=f"{len(rows):,}", total=f"{len(placed):,}",
                        limit=f"{MAP_MAX_POINTS:,}"))  # fmt: skip
     st.caption(" ".join(notes) or t("seg.map_hint"))
     selected = selected_users(event, analysis.profiles.user_ids)

@@ -359,8 +359,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "每个点是一个用户，距离近表示兴趣相近。用套索或框选可为一组用户生成画像。",
     ),
     "seg.map_fit_sampled": (
-        "The map layout was fitted on a sample of {n} users; the rest were placed by it.",
-        "地图布局基于 {n} 个用户的样本拟合，其余用户按此放置。",
+        "The map shows a seeded sample of {n} users (the others are in every table and export, not on the map).",
+        "地图显示 {n} 个用户的固定种子样本（其他用户在所有表格和导出中，但不在地图上）。",
     ),
     "seg.map_sampled": (
         "Showing {shown} of {total} users (a seeded sample; the map draws at most {limit}).",

@@ -58,6 +58,7 @@ def html_report(view: ExportView, *, max_points: int = MAP_MAX_POINTS, seed: int
         "settings": sorted((k, _short(v)) for k, v in view.settings.items()),
         "privacy": view.privacy,
         "map_sampled": sampled,
+        "map_shown": min(max_points, int(np.isfinite(view.members["x"].to_numpy(dtype=float)).sum())),
         "n_users": view.n_users,
         # Raw inserts, both from us: the plotly.js bundle and figure JSON escaped by _script_safe_json.
         "plotly_js": Markup(_plotly_js()),
@@ -93,13 +94,15 @@ def map_figure_json(view: ExportView, *, max_points: int = MAP_MAX_POINTS, seed:
     labels, and user text must stay text there too.
     """
     members = view.members
-    idx = np.arange(len(members))
-    sampled = len(idx) > max_points
-    if sampled:
+    xs_all = members["x"].to_numpy(dtype=float)
+    ys_all = members["y"].to_numpy(dtype=float)
+    idx = np.flatnonzero(np.isfinite(xs_all) & np.isfinite(ys_all))  # a sampled map places only some
+    sampled = len(idx) < len(members)
+    if len(idx) > max_points:
+        sampled = True
         idx = np.sort(np.random.default_rng(seed).choice(idx, max_points, replace=False))
     labels = members["segment_id"].to_numpy()[idx]
-    xs = members["x"].to_numpy(dtype=float)[idx]
-    ys = members["y"].to_numpy(dtype=float)[idx]
+    xs, ys = xs_all[idx], ys_all[idx]
     traces = []
     for i, s in enumerate(view.segments):
         mask = labels == s.segment_id

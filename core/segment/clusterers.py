@@ -57,33 +57,50 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     return x / np.where(norms > 0, norms, 1.0)
 
 
+CHUNK = 16_384  # rows per float64 block: a float64 copy of 1M profiles would be 3 GB of fresh pages
+
+
 def count_distinct(vectors: np.ndarray, *, limit: int | None = None) -> int:
     """Distinct rows of (n, dim) vectors, to DISTINCT_DECIMALS decimals (capped at `limit`).
 
     Each rounded row is reduced to one number by a fixed random projection: equal rows give
-    equal numbers exactly, and distinct rows colliding has probability ~0. O(n * dim), in chunks
-    (a float64 copy of 500,000 profiles would be 1.5 GB).
+    equal numbers exactly, and distinct rows colliding has probability ~0. O(n * dim), in chunks.
+    With `limit`, the first rows are counted first: when they already hold `limit` distinct
+    profiles the answer is `limit` without reading the rest (exact: a subset has no more).
     """
     x = np.asarray(vectors)
     if len(x) == 0:
         return 0
     direction = np.random.default_rng(0).standard_normal(x.shape[1])
-    keys = np.concatenate(
-        [
-            (np.round(x[start : start + 50_000].astype(np.float64), DISTINCT_DECIMALS) + 0.0) @ direction
-            for start in range(0, len(x), 50_000)
-        ]
-    )  # + 0.0 turns -0.0 into 0.0
-    found = len(np.unique(keys))
+
+    def keys(rows: np.ndarray) -> np.ndarray:
+        return np.concatenate(
+            [
+                (np.round(rows[start : start + CHUNK].astype(np.float64), DISTINCT_DECIMALS) + 0.0)
+                @ direction
+                for start in range(0, len(rows), CHUNK)
+            ]
+        )  # + 0.0 turns -0.0 into 0.0
+
+    if limit is not None and len(x) > CHUNK and len(np.unique(keys(x[:CHUNK]))) >= limit:
+        return limit
+    found = len(np.unique(keys(x)))
     return found if limit is None else min(found, limit)
 
 
 def centroids_of(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     """L2-normalised mean of each segment's members; labels < 0 are ignored. -> (k, dim) float32."""
-    keep = labels >= 0
-    onehot = np.zeros((int(keep.sum()), k), dtype=np.float64)
-    onehot[np.arange(len(onehot)), labels[keep]] = 1.0
-    return normalise(onehot.T @ vectors[keep].astype(np.float64))  # (k, dim) member sums, normalised
+    sums = np.zeros((k, vectors.shape[1]), dtype=np.float64)
+    dtype: Any = np.float64 if np.asarray(vectors).dtype == np.float64 else np.float32
+    for start in range(0, len(vectors), CHUNK):
+        part = labels[start : start + CHUNK]
+        keep = part >= 0
+        onehot = np.zeros((int(keep.sum()), k), dtype=dtype)
+        onehot[np.arange(len(onehot)), part[keep]] = 1.0
+        sums += onehot.T @ np.asarray(
+            vectors[start : start + CHUNK][keep], dtype=dtype
+        )  # the profiles' precision within a block
+    return normalise(sums)  # (k, dim) member sums, normalised
 
 
 def nearest(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -91,10 +108,23 @@ def nearest(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.
 
     Confidence is the simplified silhouette 1 - d1/d2, with d1, d2 the cosine distances to the
     nearest and second-nearest centroid: 1 at the centroid, 0 half-way between two segments.
+    Similarities in the profiles' precision (float32 profiles: no float64 copy of them, 3 GB at 1M
+    users), CHUNK rows at a time; the rest in float64.
     """
-    sims = vectors.astype(np.float64) @ centroids.astype(np.float64).T  # (n, k)
-    labels = np.argmax(sims, axis=1).astype(np.int64)
-    d1 = np.clip(1.0 - sims[np.arange(len(sims)), labels], 0.0, 2.0)
+    dtype: Any = np.float64 if np.asarray(vectors).dtype == np.float64 else np.float32
+    c = np.asarray(centroids, dtype=dtype).T
+    parts = [
+        _nearest((np.asarray(vectors[start : start + CHUNK], dtype=dtype) @ c).astype(np.float64))
+        for start in range(0, len(vectors), CHUNK)
+    ]
+    if not parts:
+        return _nearest(np.zeros((0, c.shape[1])))
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
+
+
+def _nearest(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    labels = np.argmax(sims, axis=1).astype(np.int64) if sims.shape[1] else np.zeros(len(sims), np.int64)
+    d1 = np.clip(1.0 - sims[np.arange(len(sims)), labels], 0.0, 2.0) if sims.shape[1] else np.zeros(len(sims))
     if sims.shape[1] < 2:
         return labels, np.ones(len(sims)), d1
     d2 = np.clip(1.0 - np.partition(sims, -2, axis=1)[:, -2], 0.0, 2.0)

@@ -28,6 +28,10 @@ UMAP_MIN_USERS = 16  # below this UMAP's neighbour graph is meaningless: PCA is 
 # Layout epochs dominate a warm fit: umap-learn's default is 500 below 10,000 points. 200 gives
 # the same picture on our data at 40% of the cost; very large fits get 120.
 EPOCHS, EPOCHS_LARGE, LARGE_N = 200, 120, 10_000
+# Above this many users the map is a seeded sample of them: UMAP is fitted on the sample and the
+# other users are not placed (their coordinates are NaN). A scatter of more points adds nothing a
+# user can see, and placing 1M users by nearest neighbours took minutes.
+MAP_SAMPLE = 20_000
 _IMPORT_LOCK = threading.Lock()
 
 
@@ -35,9 +39,9 @@ _IMPORT_LOCK = threading.Lock()
 class Projection:
     """Coordinates of every user on the map."""
 
-    coords: np.ndarray  # (n_users, dims) float32
+    coords: np.ndarray  # (n_users, dims) float32; NaN rows = users not on the map (sampled runs)
     method: str  # "umap" or "pca": the method actually used
-    sampled: bool  # True when the projection was fitted on a sample and the rest transformed
+    sampled: bool  # True when only a seeded sample of `n_fit` users is on the map
     n_fit: int  # users the projection was fitted on
     note: str = ""  # why the method or the sample differs from what was asked, if it does
 
@@ -118,16 +122,16 @@ def project(
     dims: int = 2,
     method: str = "umap",
     seed: int = 42,
-    max_fit: int = 20_000,
+    max_fit: int = MAP_SAMPLE,
     progress: Progress | None = None,
 ) -> Projection:
     """Map users (n, dim) to coordinates (n, dims) with `method` ("umap" or "pca").
 
     UMAP: PCA to 50 dims, exact 15 nearest neighbours (euclidean on the PCA of unit vectors,
     which ranks neighbours like cosine on the originals), then seeded single-threaded UMAP.
-    Above `max_fit` users UMAP is fitted on a seeded sample and every other user is placed at the
-    distance-weighted mean of its 15 nearest fitted users (`sampled=True`). Fewer than 16 users
-    fall back to PCA, with a note.
+    Above `max_fit` users the map is a seeded sample of `max_fit` users (`sampled=True`, `n_fit`):
+    PCA and UMAP are fitted on the sample only and the other users' rows are NaN (not on the map).
+    Fewer than 16 users fall back to PCA, with a note.
     """
     from core.segment.clusterers import single_threaded
 
@@ -146,22 +150,22 @@ def _project(x: np.ndarray, dims: int, method: str, seed: int, max_fit: int, rep
         note = f"PCA used: UMAP needs at least {UMAP_MIN_USERS} users."
         return Projection(coords=_pca(x, dims, seed), method="pca", sampled=False, n_fit=len(x), note=note)
 
-    # 1. PCA pre-reduction (fitted on everything: it is linear and cheap).
-    report(0.0, "Reducing dimensions")
-    reduced = _pca(x, PCA_DIMS, seed) if x.shape[1] > PCA_DIMS else x
-    reduced = np.ascontiguousarray(reduced, dtype=np.float32)  # float32 neighbour search: half the work
-
-    # 2. Seeded sample for the UMAP fit when there are many users.
+    # 1. Seeded sample of the users on the map when there are many.
     fit_rows = np.arange(len(x))
     max_fit = max(max_fit, UMAP_MIN_USERS)
     if len(x) > max_fit:
         fit_rows = np.sort(np.random.default_rng(seed).choice(len(x), max_fit, replace=False))
     sampled = len(fit_rows) < len(x)
 
+    # 2. PCA pre-reduction of the sample (float32 neighbour search: half the work).
+    report(0.0, "Reducing dimensions")
+    fit_x = x[fit_rows] if sampled else x
+    fit_x = _pca(fit_x, PCA_DIMS, seed) if x.shape[1] > PCA_DIMS else fit_x
+    fit_x = np.ascontiguousarray(fit_x, dtype=np.float32)
+
     # 3. Exact neighbours with scikit-learn: UMAP's own (pynndescent) recompiles in every process.
     from sklearn.neighbors import NearestNeighbors
 
-    fit_x = reduced[fit_rows]
     n_neighbors = min(15, len(fit_rows) - 1)
     index = NearestNeighbors(n_neighbors=n_neighbors).fit(fit_x)
     knn_dists, knn_indices = index.kneighbors(fit_x)  # (m, n_neighbors), self first
@@ -180,23 +184,12 @@ def _project(x: np.ndarray, dims: int, method: str, seed: int, max_fit: int, rep
         precomputed_knn=(knn_indices, knn_dists.astype(np.float32)),
     )
     report(0.3, f"Fitting UMAP on {len(fit_rows):,} users")
-    coords = np.empty((len(x), dims), dtype=np.float32)
+    coords = np.full((len(x), dims), np.nan, dtype=np.float32)  # NaN: not on the map
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "no search index", "n_jobs overridden by random_state"
         coords[fit_rows] = model.fit_transform(fit_x)
-
-    # 5. The other users sit at the distance-weighted mean of their nearest fitted neighbours.
-    if sampled:
-        report(0.9, f"Placing the other {len(x) - len(fit_rows):,} users")
-        rest = np.setdiff1d(np.arange(len(x)), fit_rows)
-        dists, neighbours = index.kneighbors(reduced[rest])
-        weights = 1.0 / (dists + 1e-6)
-        weights /= weights.sum(axis=1, keepdims=True)
-        coords[rest] = np.einsum("rk,rkd->rd", weights, coords[fit_rows][neighbours])
     report(1.0, "Map ready")
-    note = (
-        f"UMAP fitted on a seeded sample of {len(fit_rows):,} users; the rest were placed." if sampled else ""
-    )
+    note = f"The map shows a seeded sample of {len(fit_rows):,} of {len(x):,} users." if sampled else ""
     return Projection(coords=coords, method="umap", sampled=sampled, n_fit=len(fit_rows), note=note)
 
 

@@ -147,7 +147,7 @@ def test_report_of_4400_users_is_under_10_mb() -> None:
 
 def test_map_is_sampled_above_the_limit() -> None:
     html = html_report(build_view(make_large_analysis(600)), max_points=200)
-    assert "random sample" in html
+    assert "seeded sample of 200 of 600 users" in html
     figure = html[html.rindex("var figure") :]
     assert figure.count(",") < 200 * 3  # 200 points, x and y, plus a little layout
 
