@@ -8,7 +8,7 @@ else calendar months. For each period P:
   the end of P (the analysis' weights, half-life and ratings; recency measured from the end of P),
   and assigned to the nearest segment centroid (core.segment.clustering.assign, as the bundle does);
 - an active user without a usable profile up to then (every event weighted 0, say) is counted under
-  segment -1 "Unassigned", so the sizes of a period always add up to its active users.
+  segment -2 "Unassigned", so the sizes of a period always add up to its active users.
 
 Keyword changes: core.explain.keywords (c-TF-IDF with lift) over the first and the last period's
 members and their events in that period; `gained` are keywords of the last period not in the first,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from core.analysis import Analysis
 
 WEEKLY_MAX_DAYS = 26 * 7
-UNASSIGNED = -1
+UNASSIGNED = -2  # -1 is the export's "Other" (small segments merged)
 UNASSIGNED_NAME = "Unassigned"
 N_KEYWORDS = 8
 SIZE_COLUMNS = ["period", "period_start", "period_end", "segment_id", "segment_name", "users", "share"]
@@ -47,6 +47,10 @@ class Trends:
     @property
     def periods(self) -> list[str]:
         return list(self.active_users.index)
+
+    def sheet(self, *, merged_ids: list[int], names: dict[int, str], scrub: bool) -> pd.DataFrame:
+        """The Excel report's Trends sheet (see `trends_sheet`); core.export calls this, not the module."""
+        return trends_sheet(self, merged_ids=merged_ids, names=names, scrub=scrub)
 
     def wide(self) -> pd.DataFrame:
         """Users per period (rows) and segment name (columns): for a chart."""
@@ -201,10 +205,50 @@ def _keyword_changes(
     return pd.DataFrame(rows, columns=KEYWORD_COLUMNS)
 
 
-def trends_sheet(trends: Trends) -> pd.DataFrame:
-    """One table for the Excel report: sizes per period, then the keyword changes (first vs last)."""
-    sizes = trends.sizes.assign(granularity=trends.granularity)
-    keywords = trends.keywords.assign(
-        period=f"{trends.periods[0]} -> {trends.periods[-1]}", granularity=trends.granularity
-    )
+def trends_sheet(
+    trends: Trends, *, merged_ids: list[int], names: dict[int, str], scrub: bool
+) -> pd.DataFrame:
+    """The Excel report's Trends sheet, after the export's guards: sizes per period, then the keyword
+    changes (first vs last period).
+
+    Segments merged into "Other" by the minimum-size guard are summed into Other (-1) and their
+    keywords are left out; names are the exported ones; with the PII scrub on, names and keywords
+    are scrubbed. Cells are neutralised by the sheet writer like every other sheet."""
+    from core.export.privacy import OTHER_SEGMENT_ID, OTHER_SEGMENT_NAME, scrub_pii
+
+    clean = scrub_pii if scrub else str
+    merged = set(merged_ids)
+    sizes = trends.sizes.copy()
+    sizes["segment_id"] = [OTHER_SEGMENT_ID if s in merged else s for s in sizes["segment_id"]]
+    sizes = sizes.groupby(["period", "period_start", "period_end", "segment_id"], as_index=False, sort=False)[
+        "users"
+    ].sum()
+    active = sizes.groupby("period", sort=False)["users"].transform("sum")
+    sizes["share"] = (sizes["users"] / active.clip(lower=1)).round(4)
+
+    def name(segment_id: int) -> str:
+        if segment_id == OTHER_SEGMENT_ID:
+            return OTHER_SEGMENT_NAME
+        if segment_id == UNASSIGNED:
+            return UNASSIGNED_NAME
+        return clean(names.get(segment_id, f"Segment {segment_id}"))
+
+    sizes.insert(4, "segment_name", [name(int(s)) for s in sizes["segment_id"]])
+    sizes.insert(0, "granularity", trends.granularity)
+    keywords = trends.keywords[~trends.keywords["segment_id"].isin(merged)].copy()
+    keywords["segment_name"] = [name(int(s)) for s in keywords["segment_id"]]
+    for column in KEYWORD_COLUMNS[2:]:
+        keywords[column] = [clean(v) for v in keywords[column]]
+    keywords.insert(0, "period", f"{trends.periods[0]} -> {trends.periods[-1]}")
+    keywords.insert(0, "granularity", trends.granularity)
     return pd.concat([sizes, keywords], ignore_index=True, sort=False)
+
+
+def try_trends(analysis: Analysis) -> Trends | None:
+    """segment_trends, or None when the data has no usable timestamps (the report then has no sheet)."""
+    try:
+        return segment_trends(analysis)
+    except ConfigError as exc:
+        if getattr(exc, "code", "") == "trends_no_timestamps":
+            return None
+        raise

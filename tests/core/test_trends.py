@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.activate.trends import UNASSIGNED, choose_granularity, segment_trends
+from core.activate.trends import UNASSIGNED, Trends, choose_granularity, segment_trends
 from core.config import AnalysisConfig
 from core.errors import ConfigError
 from core.ingest.dataset import load_dataset
@@ -82,3 +82,73 @@ def test_no_timestamps_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         segment_trends(_analyse(path))
     assert "timestamps" in str(info.value) and "时间戳" in info.value.message_zh
+
+
+def _hostile_trends(analysis) -> Trends:
+    """Trends of the hostile factory analysis, by hand: payload keywords, a phone number, the tiny segment."""
+    from tests.core.analysis_factory import FORMULA_PAYLOADS, TINY_KEYWORD
+
+    periods = ["2024-01", "2024-02"]
+    rows = [
+        {"period": p, "period_start": f"{p}-01", "period_end": f"{p}-28", "segment_id": s,
+         "segment_name": analysis.segment_names[s], "users": 5 + s, "share": 0.0}
+        for p in periods for s in range(4)
+    ]  # fmt: skip
+    keywords = pd.DataFrame(
+        {
+            "segment_id": range(4),
+            "segment_name": [analysis.segment_names[s] for s in range(4)],
+            "first_keywords": [FORMULA_PAYLOADS[0], "call 13912345678", "茶", TINY_KEYWORD],
+            "last_keywords": ["x", "y", "茶; 咖啡", TINY_KEYWORD],
+            "gained": ["x", "y", "咖啡", ""],
+            "lost": [FORMULA_PAYLOADS[0], "call 13912345678", "", ""],
+        }
+    )
+    active = pd.Series({p: sum(5 + s for s in range(4)) for p in periods})
+    return Trends("month", pd.DataFrame(rows), active, keywords)
+
+
+def test_excel_trends_sheet_keeps_the_guards() -> None:
+    import io
+
+    import openpyxl
+
+    from core.export.tables import excel_bytes
+    from core.export.writer import build_view
+    from tests.core.analysis_factory import TINY_KEYWORD, TINY_NAME, make_analysis
+
+    analysis = make_analysis()
+    book = openpyxl.load_workbook(
+        io.BytesIO(excel_bytes(build_view(analysis, trends=_hostile_trends(analysis))))
+    )
+    assert "Trends" in book.sheetnames
+    sheet = book["Trends"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    sizes = [r for r in rows if r["users"] is not None]
+    assert {r["segment_id"] for r in sizes} == {0, 1, 2, -1}  # the tiny segment (3) is inside Other
+    assert sum(r["users"] for r in sizes if r["period"] == "2024-01") == 26  # still adds up
+    blob = "\n".join(str(v) for r in rows for v in r.values() if v is not None)
+    assert TINY_NAME not in blob and TINY_KEYWORD not in blob
+    assert "13912345678" not in blob and "[phone]" in blob  # PII scrub on by default
+    for r in rows:
+        for value in r.values():
+            if isinstance(value, str):
+                assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+
+
+def test_analyze_writes_a_trends_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    from core.cli import main
+
+    events = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    path = tmp_path / "slice.csv"
+    events[events["user_id"] < "U0300"].to_csv(path, index=False)
+    out = tmp_path / "run"
+    args = ["--model", "tfidf", "--projection", "pca", "--k", "4", "--min-segment-size", "0"]
+    assert main(["analyze", str(path), *args, "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
+    assert "Trends" in book.sheetnames
+    header = [c.value for c in next(book["Trends"].iter_rows(max_row=1))]
+    assert header[:3] == ["granularity", "period", "period_start"]
