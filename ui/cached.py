@@ -425,3 +425,21 @@ def assign_to_bundle(
         return assign_new_users(bundle, dataset, embedder=embedder)
 
     return memo("bundle_assign", _assignment_key(bundle, events, items), _assign)
+
+
+# --- h15-trends: the Activate page --------------------------------------------------------------
+def trends(analysis: Analysis) -> Any:
+    """core.activate.trends.try_trends (None without timestamps), memoised per run."""
+    from core.activate.trends import try_trends
+
+    return memo("trends", analysis.run_id, lambda: try_trends(analysis))
+
+
+def lookalikes(analysis: Analysis, seeds: frozenset[str], top: int) -> Any:
+    """core.activate.lookalike.lookalikes on the analysis' profiles, memoised per run + seeds + N."""
+    from core.activate.lookalike import lookalikes as rank
+
+    digest = sha256("\n".join(sorted(seeds)).encode())
+    key = f"{analysis.run_id}:{digest}:{top}"
+    ids = analysis.profiles.user_ids
+    return memo("lookalike", key, lambda: rank(ids, analysis.profiles.vectors, set(seeds), top))

@@ -23,7 +23,7 @@ from tests.app.conftest import no_exceptions
 from ui.i18n import STRINGS
 
 PAGES = ("app_pages/data.py", "app_pages/segments.py", "app_pages/profiles.py", "app_pages/recommend.py",
-         "app_pages/export.py")  # fmt: skip
+         "app_pages/export.py", "app_pages/activate.py")  # fmt: skip
 # Technical names a Chinese user reads as they are (case-insensitive, whole words).
 ALLOWED = {
     # model, method and metric names
@@ -39,7 +39,7 @@ ALLOWED = {
     "sentence-transformers", "hugging", "face", "agglomerative", "movielens", "movies", "precision", "recall", "coverage", "rfm",
     # names inside the exported files (columns and Excel sheets), quoted so users can find them
     "user_id", "segment_id", "segment_name", "summary", "members", "keywords", "recommendations",
-    "evaluation", "quality", "rec_1", "rec_n",
+    "evaluation", "quality", "rec_1", "rec_n", "control",
 }  # fmt: skip
 MODEL_NAME = re.compile(r"minilm|mpnet|bert|bge|e5-")  # sentence-transformers model names
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:[-'][A-Za-z0-9_]+)*")
