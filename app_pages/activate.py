@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import cached, charts
-from ui.i18n import lang, t
+from ui.i18n import STRINGS, lang, t
 from ui.widgets import (
     file_name,
     require_analysis,
@@ -21,6 +21,7 @@ from ui.widgets import (
 )
 
 SEED_CSV_MAX_BYTES = 20 * 1024 * 1024
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "gz", "zip"]  # as the Data page
 
 
 def _trends(analysis) -> None:
@@ -96,6 +97,34 @@ def _lookalikes(analysis) -> None:
                        mime="text/csv", on_click="ignore", key="act_look_dl", icon=":material/download:")  # fmt: skip
 
 
+def _refresh() -> None:
+    st.subheader(t("act.refresh_title"))
+    st.caption(t("act.refresh_intro"))
+    c1, c2 = st.columns(2)
+    bundle_file = c1.file_uploader(t("act.refresh_bundle"), type=["zip"], key="act_refresh_bundle")
+    events_file = c2.file_uploader(t("act.refresh_events"), type=UPLOAD_TYPES, key="act_refresh_events")
+    if bundle_file is None or events_file is None:
+        return
+    bundle = run_safely(lambda: cached.open_bundle(bundle_file.getvalue()))
+    if bundle is None:
+        return
+    with st.spinner(t("act.refresh_running")):
+        result = run_safely(lambda: cached.refresh(bundle, events_file.getvalue(), events_file.name))
+    if result is None:
+        return
+    changes = result.changes["change"].value_counts()
+    st.caption(t("act.refresh_totals", before=len(result.before), after=len(result.after),
+                 entered=int(changes.get("entered", 0)), left=int(changes.get("left", 0)),
+                 moved=int(changes.get("moved", 0))))  # fmt: skip
+    per_segment = result.per_segment.copy()
+    per_segment["reconciled"] = [t("act.yes") if ok else t("act.no") for ok in per_segment["reconciled"]]
+    columns = {c: t(f"act.col_{c}") for c in per_segment.columns if f"act.col_{c}" in STRINGS}
+    table(per_segment.rename(columns=columns), key="act_refresh_table")
+    st.download_button(t("act.refresh_download"), safe_csv(result.changes),
+                       file_name=file_name(None, "changes", "csv"), mime="text/csv", on_click="ignore",
+                       key="act_refresh_dl", icon=":material/download:")  # fmt: skip
+
+
 def render() -> None:
     st.title(t("act.title"))
     st.caption(t("act.intro"))
@@ -106,6 +135,7 @@ def render() -> None:
     _lookalikes(analysis)
     st.subheader(t("act.control_title"))
     st.caption(t("act.control_note"))
+    _refresh()
 
 
 render()

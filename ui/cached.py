@@ -443,3 +443,20 @@ def lookalikes(analysis: Analysis, seeds: frozenset[str], top: int) -> Any:
     key = f"{analysis.run_id}:{digest}:{top}"
     ids = analysis.profiles.user_ids
     return memo("lookalike", key, lambda: rank(ids, analysis.profiles.vectors, set(seeds), top))
+
+
+def refresh(bundle: Any, events: bytes, filename: str) -> Any:
+    """core.activate.refresh.refresh_analysis of a saved bundle on an uploaded events file, memoised
+    per bundle + upload (the bundle's model, shared; TF-IDF is refitted on the new data)."""
+    from core.activate.refresh import bundle_embedder, refresh_analysis
+
+    def _run() -> Any:
+        _, dataset = load(events, filename)
+        config = bundle.config
+        tfidf = bundle.model_id.lower().startswith("tfidf") or (config.model or "") == "tfidf"
+        embedder = (
+            bundle_embedder(bundle) if tfidf else shared_embedder(config.model, config.device, config.backend)
+        )
+        return refresh_analysis(bundle, dataset, embedder=embedder)
+
+    return memo("refresh", f"{bundle.run_id}:{sha256(events)}", _run)

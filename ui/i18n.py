@@ -691,6 +691,30 @@ STRINGS: dict[str, tuple[str, str]] = {
         "如需衡量活动提升效果，请在导出页面设置“对照组”，从每个分群留出一定比例：导出文件会带有 control 列，"
         "相同种子在每次运行中保留相同的用户。",
     ),
+    "act.refresh_title": ("Refresh on new data", "用新数据刷新"),
+    "act.refresh_intro": (
+        "Upload a saved project bundle and newer events: the segments are re-found on the new data "
+        "with the same ids, and you see who entered, left or moved (as `python -m core refresh`).",
+        "上传已保存的项目包和更新的事件数据：在新数据上重新分群并保持相同的分群 ID，"
+        "并显示哪些用户进入、离开或转移（与 `python -m core refresh` 相同）。",
+    ),
+    "act.refresh_bundle": ("Project bundle (.zip)", "项目包（.zip）"),
+    "act.refresh_events": ("New events", "新事件数据"),
+    "act.refresh_running": ("Re-running the analysis on the new data…", "正在用新数据重新分析…"),
+    "act.refresh_totals": (
+        "{before:,} users before, {after:,} after: {entered:,} entered, {left:,} left, {moved:,} moved.",
+        "之前 {before:,} 个用户，之后 {after:,} 个：进入 {entered:,}，离开 {left:,}，转移 {moved:,}。",
+    ),
+    "act.col_segment_id": ("Segment id", "分群 ID"),
+    "act.col_name": ("Segment", "分群"),
+    "act.col_size_before": ("Users before", "之前用户数"),
+    "act.col_entries": ("Entered", "进入"),
+    "act.col_exits": ("Left", "离开"),
+    "act.col_size_after": ("Users after", "之后用户数"),
+    "act.col_reconciled": ("Adds up", "数目核对一致"),
+    "act.yes": ("yes", "是"),
+    "act.no": ("no", "否"),
+    "act.refresh_download": ("Download changes (CSV)", "下载变化明细（CSV）"),
 }
 
 

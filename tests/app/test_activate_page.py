@@ -63,3 +63,42 @@ def test_page_in_chinese(seeded) -> None:
 def test_control_group_note_points_to_export(seeded) -> None:
     at = _open(seeded)
     assert any("Export page" in c.value for c in at.caption)
+
+
+def test_refresh_upload_shows_reconciled_changes(seeded, tmp_path) -> None:
+    from pathlib import Path
+
+    from core.cli import main
+
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "events.csv"
+    events = pd.read_csv(sample, dtype=str, keep_default_na=False)
+    users = sorted(events["user_id"].unique())
+    events[events["user_id"].isin(users[:120])].to_csv(tmp_path / "old.csv", index=False)
+    new = events[events["user_id"].isin(users[20:150])].to_csv(index=False).encode()
+    args = ["--model", "tfidf", "--projection", "pca", "--k", "3", "--min-segment-size", "0"]
+    assert (
+        main(
+            [
+                "analyze",
+                str(tmp_path / "old.csv"),
+                *args,
+                "--recommendations",
+                "0",
+                "--out",
+                str(tmp_path / "run"),
+            ]
+        )
+        == 0
+    )
+    at = _open(seeded)
+    at.file_uploader(key="act_refresh_bundle").set_value(
+        ("bundle.zip", (tmp_path / "run" / "bundle.zip").read_bytes(), "application/zip")
+    ).run()
+    at.file_uploader(key="act_refresh_events").set_value(("new.csv", new, "text/csv")).run(timeout=120)
+    no_exceptions(at)
+    totals = next(c.value for c in at.caption if "users before" in c.value)
+    assert "130 after: 30 entered" in totals, totals  # users 120-149 are new
+    table = next(d.value for d in at.dataframe if "Users before" in d.value.columns)
+    assert set(table["Adds up"]) == {"yes"}
+    assert (table["Users before"] + table["Entered"] - table["Left"] == table["Users after"]).all()
+    assert "act_refresh_dl" in [b.key for b in at.get("download_button")]
