@@ -372,6 +372,7 @@ def export_files(
             recommendations=recommendations,
             top_n=top_n,
             control=control,
+            trends=trends(analysis),  # the report's Trends sheet (None without timestamps)
         )
         return {
             "members": members_csv_bytes(view),
