@@ -79,7 +79,9 @@ def test_scores_prefer_the_seed_direction() -> None:
     assert all(int(u[1:]) < 50 for u in ranked["user_id"])
 
 
-def _clustered(n: int, dim: int = 32, k: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _clustered(
+    n: int, dim: int = 32, k: int = 20, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((k, dim))
     labels = rng.integers(0, k, n)
