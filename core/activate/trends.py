@@ -33,6 +33,7 @@ WEEKLY_MAX_DAYS = 26 * 7
 UNASSIGNED = -2  # -1 is the export's "Other" (small segments merged)
 UNASSIGNED_NAME = "Unassigned"
 N_KEYWORDS = 8
+REPORT_MAX_EVENTS = 2_000_000  # above, the report skips the Trends sheet (one profile build per period)
 SIZE_COLUMNS = ["period", "period_start", "period_end", "segment_id", "segment_name", "users", "share"]
 KEYWORD_COLUMNS = ["segment_id", "segment_name", "first_keywords", "last_keywords", "gained", "lost"]
 
@@ -244,8 +245,11 @@ def trends_sheet(
     return pd.concat([sizes, keywords], ignore_index=True, sort=False)
 
 
-def try_trends(analysis: Analysis) -> Trends | None:
-    """segment_trends, or None when the data has no usable timestamps (the report then has no sheet)."""
+def try_trends(analysis: Analysis, *, max_events: int = REPORT_MAX_EVENTS) -> Trends | None:
+    """segment_trends, or None when the data has no usable timestamps or more than `max_events`
+    events (the report then has no Trends sheet)."""
+    if len(analysis.dataset.events) > max_events:
+        return None
     try:
         return segment_trends(analysis)
     except ConfigError as exc:

@@ -152,3 +152,11 @@ def test_analyze_writes_a_trends_sheet(tmp_path: Path) -> None:
     assert "Trends" in book.sheetnames
     header = [c.value for c in next(book["Trends"].iter_rows(max_row=1))]
     assert header[:3] == ["granularity", "period", "period_start"]
+
+
+def test_report_skips_trends_above_the_event_cap(planted) -> None:
+    from core.activate.trends import try_trends
+
+    analysis, _ = planted
+    assert try_trends(analysis, max_events=len(analysis.dataset.events) - 1) is None
+    assert try_trends(analysis) is not None
