@@ -74,6 +74,7 @@ pages = [
     st.Page(PAGES_DIR / "profiles.py", title=t("nav.profiles"), icon="🧭", url_path="profiles"),
     st.Page(PAGES_DIR / "recommend.py", title=t("nav.recommend"), icon="🎯", url_path="recommend"),
     st.Page(PAGES_DIR / "export.py", title=t("nav.export"), icon="📤", url_path="export"),
+    st.Page(PAGES_DIR / "activate.py", title=t("nav.activate"), icon="🚀", url_path="activate"),
 ]
 current = st.navigation(pages)
 language_switch()

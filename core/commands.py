@@ -235,6 +235,7 @@ def _analyze_on_spark(args: argparse.Namespace, config, model):
 
 def _export(args: argparse.Namespace, analysis, *, spark: bool = False) -> int:
     from core.activate.options import control_from_args
+    from core.activate.trends import try_trends
     from core.export.outputs import write_core_outputs
     from core.export.privacy import PrivacySettings
     from core.export.writer import write_all
@@ -250,7 +251,7 @@ def _export(args: argparse.Namespace, analysis, *, spark: bool = False) -> int:
     with staged_dir(args.out) as staging:  # all files or none: a failure keeps the previous run's
         written = write_all(
             analysis, staging, privacy=privacy, recommendations=recommendations, top_n=n_recs or 1,
-            control=control_from_args(args),
+            control=control_from_args(args), trends=try_trends(analysis),
         )  # fmt: skip
         analysis.timings["export"] = round(time.perf_counter() - started, 3)
         written.update(write_core_outputs(analysis, staging, privacy=privacy))

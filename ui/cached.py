@@ -372,6 +372,7 @@ def export_files(
             recommendations=recommendations,
             top_n=top_n,
             control=control,
+            trends=trends(analysis),  # the report's Trends sheet (None without timestamps)
         )
         return {
             "members": members_csv_bytes(view),
@@ -425,3 +426,38 @@ def assign_to_bundle(
         return assign_new_users(bundle, dataset, embedder=embedder)
 
     return memo("bundle_assign", _assignment_key(bundle, events, items), _assign)
+
+
+# --- h15-trends: the Activate page --------------------------------------------------------------
+def trends(analysis: Analysis) -> Any:
+    """core.activate.trends.try_trends (None without timestamps), memoised per run."""
+    from core.activate.trends import try_trends
+
+    return memo("trends", analysis.run_id, lambda: try_trends(analysis))
+
+
+def lookalikes(analysis: Analysis, seeds: frozenset[str], top: int) -> Any:
+    """core.activate.lookalike.lookalikes on the analysis' profiles, memoised per run + seeds + N."""
+    from core.activate.lookalike import lookalikes as rank
+
+    digest = sha256("\n".join(sorted(seeds)).encode())
+    key = f"{analysis.run_id}:{digest}:{top}"
+    ids = analysis.profiles.user_ids
+    return memo("lookalike", key, lambda: rank(ids, analysis.profiles.vectors, set(seeds), top))
+
+
+def refresh(bundle: Any, events: bytes, filename: str) -> Any:
+    """core.activate.refresh.refresh_analysis of a saved bundle on an uploaded events file, memoised
+    per bundle + upload (the bundle's model, shared; TF-IDF is refitted on the new data)."""
+    from core.activate.refresh import bundle_embedder, refresh_analysis
+
+    def _run() -> Any:
+        _, dataset = load(events, filename)
+        config = bundle.config
+        tfidf = bundle.model_id.lower().startswith("tfidf") or (config.model or "") == "tfidf"
+        embedder = (
+            bundle_embedder(bundle) if tfidf else shared_embedder(config.model, config.device, config.backend)
+        )
+        return refresh_analysis(bundle, dataset, embedder=embedder)
+
+    return memo("refresh", f"{bundle.run_id}:{sha256(events)}", _run)

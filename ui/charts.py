@@ -224,3 +224,25 @@ def sentiment_figure(sentiment: dict[str, float]) -> go.Figure:
                              hovertemplate=f"{shown}: %{{x:.0%}}<extra></extra>"))  # fmt: skip
     fig.update_layout(barmode="stack", xaxis={"tickformat": ".0%", "range": [0, 1]})
     return _layout(fig, height=150)
+
+
+# --- h15-trends: segment sizes over time ----------------------------------------------------------
+def trends_figure(sizes: pd.DataFrame, names: dict[int, str], *, x_title: str, y_title: str) -> go.Figure:
+    """One line per segment: users per period. sizes: period, segment_id, users (core.activate.trends)."""
+    fig = go.Figure()
+    for segment_id, rows in sizes.groupby("segment_id", sort=True):
+        sid = int(segment_id)  # type: ignore[call-overload]
+        name = esc(names.get(sid, str(sid)), 40)
+        fig.add_trace(
+            go.Scatter(
+                x=rows["period"].astype(str).tolist(),
+                y=rows["users"].tolist(),
+                mode="lines+markers",
+                name=name,
+                line={"color": color(sid) if sid >= 0 else OTHER_COLOR},
+                hovertemplate="%{x}: %{y:,}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_xaxes(title=x_title)
+    fig.update_yaxes(title=y_title, rangemode="tozero")
+    return _layout(fig, height=380)

@@ -638,6 +638,95 @@ STRINGS: dict[str, tuple[str, str]] = {
         "使用示例数据：一个小型生成的店铺数据，含中英文评论。中文示例：中文店铺数据（中文列名、商品标题、评论和行为类型）。",
     ),
     "zhs.use_sample_zh": ("中文示例 (Chinese sample)", "中文示例"),
+    # --- h15-trends: Activate page (trends, lookalikes, control groups, refresh) ---
+    "nav.activate": ("Activate", "激活"),
+    "act.title": ("Activate segments", "激活分群"),
+    "act.intro": (
+        "Use the segments: how their size changes over time, who else looks like a segment or a seed "
+        "list, control groups, and what new data changes.",
+        "使用分群：分群规模随时间的变化、与某个分群或种子名单相似的其他用户、对照组，以及新数据带来的变化。",
+    ),
+    "act.trends_title": ("Trends", "趋势"),
+    "act.trends_running": ("Computing segment sizes per period…", "正在按周期计算分群规模…"),
+    "act.trends_none": (
+        "Trends need event timestamps spanning at least two weeks; this data has none.",
+        "趋势需要跨至少两周的事件时间戳；当前数据没有。",
+    ),
+    "act.unit_week": ("week", "周"),
+    "act.unit_month": ("month", "月"),
+    "act.trends_intro": (
+        "Users active in each {unit} ({n} in all), in the segment their profile up to the end of that "
+        "{unit} is closest to. Weeks when the data spans at most 26 weeks, else months.",
+        "每{unit}活跃的用户（共 {n} 个周期），按截至该{unit}末的画像归入最近的分群。数据跨度不超过 26 周时按周，否则按月。",
+    ),
+    "act.axis_week": ("Week", "周"),
+    "act.axis_month": ("Month", "月份"),
+    "act.axis_users": ("Active users", "活跃用户数"),
+    "act.unassigned": ("No profile yet", "暂无画像"),
+    "act.keywords_title": ("Keyword changes: {first} vs {last}", "关键词变化：{first} 对比 {last}"),
+    "act.col_segment_name": ("Segment", "分群"),
+    "act.col_first_keywords": ("First period", "首个周期"),
+    "act.col_last_keywords": ("Last period", "最后周期"),
+    "act.col_gained": ("New keywords", "新增关键词"),
+    "act.col_lost": ("Dropped keywords", "消失的关键词"),
+    "act.look_title": ("Lookalikes", "相似人群"),
+    "act.look_intro": (
+        "Rank the other users by how much their interest profile resembles the seeds' (seeds excluded).",
+        "按兴趣画像与种子用户的相似度为其他用户排序（不含种子用户）。",
+    ),
+    "act.seed_source": ("Seeds", "种子用户"),
+    "act.seed_segment": ("A segment", "某个分群"),
+    "act.seed_upload": ("Upload a CSV", "上传 CSV"),
+    "act.seed_segment_pick": ("Segment", "分群"),
+    "act.seed_upload_label": ("Seed list (CSV with a user_id column)", "种子名单（含 user_id 列的 CSV）"),
+    "act.seed_upload_help": (
+        "One user id per row in a column named user_id, as in the members file.",
+        "每行一个用户 ID，列名为 user_id，与成员文件一致。",
+    ),
+    "act.seed_too_big": ("The seed file is larger than 20 MiB.", "种子文件超过 20 MiB。"),
+    "act.seed_unreadable": (
+        "Cannot read the seed file; save it as a UTF-8 CSV.",
+        "无法读取种子文件；请另存为 UTF-8 编码的 CSV。",
+    ),
+    "act.seed_no_column": ("The seed file needs a user_id column.", "种子文件需要 user_id 列。"),
+    "act.look_top": ("How many lookalikes", "相似用户数量"),
+    "act.look_seeds": (
+        "{n} seed user(s) found in this analysis, {missing} not found.",
+        "在本次分析中找到 {n} 个种子用户，{missing} 个未找到。",
+    ),
+    "act.look_download": ("Download lookalikes (CSV)", "下载相似用户（CSV）"),
+    "act.control_title": ("Control groups", "对照组"),
+    "act.control_note": (
+        "To measure a campaign's uplift, hold out a share of every segment on the Export page "
+        "(setting “Control group”): the files then carry a control column, the same users on every run "
+        "with the same seed.",
+        "如需衡量活动提升效果，请在导出页面设置“对照组”，从每个分群留出一定比例：导出文件会带有 control 列，"
+        "相同种子在每次运行中保留相同的用户。",
+    ),
+    "act.refresh_title": ("Refresh on new data", "用新数据刷新"),
+    "act.refresh_intro": (
+        "Upload a saved project bundle and newer events: the segments are re-found on the new data "
+        "with the same ids, and you see who entered, left or moved (as `python -m core refresh`).",
+        "上传已保存的项目包和更新的事件数据：在新数据上重新分群并保持相同的分群 ID，"
+        "并显示哪些用户进入、离开或转移（与 `python -m core refresh` 相同）。",
+    ),
+    "act.refresh_bundle": ("Project bundle (.zip)", "项目包（.zip）"),
+    "act.refresh_events": ("New events", "新事件数据"),
+    "act.refresh_running": ("Re-running the analysis on the new data…", "正在用新数据重新分析…"),
+    "act.refresh_totals": (
+        "{before:,} users before, {after:,} after: {entered:,} entered, {left:,} left, {moved:,} moved.",
+        "之前 {before:,} 个用户，之后 {after:,} 个：进入 {entered:,}，离开 {left:,}，转移 {moved:,}。",
+    ),
+    "act.col_segment_id": ("Segment id", "分群 ID"),
+    "act.col_name": ("Segment", "分群"),
+    "act.col_size_before": ("Users before", "之前用户数"),
+    "act.col_entries": ("Entered", "进入"),
+    "act.col_exits": ("Left", "离开"),
+    "act.col_size_after": ("Users after", "之后用户数"),
+    "act.col_reconciled": ("Adds up", "数目核对一致"),
+    "act.yes": ("yes", "是"),
+    "act.no": ("no", "否"),
+    "act.refresh_download": ("Download changes (CSV)", "下载变化明细（CSV）"),
 }
 
 

@@ -86,7 +86,7 @@ def frame_csv_bytes(frame: pd.DataFrame) -> bytes:
 
 # ----------------------------------------------------------------------------------------- Excel
 def excel_bytes(view: ExportView, *, max_rows: int = EXCEL_MAX_ROWS) -> bytes:
-    """report.xlsx: Summary, Segments, Members, Keywords, Recommendations, [Evaluation], Data quality."""
+    """report.xlsx: Summary, Segments, Members, Keywords, Recommendations, [Trends], [Evaluation], Data quality."""
     import tempfile
     from pathlib import Path
 
@@ -178,6 +178,8 @@ def _tables(view: ExportView) -> dict[str, pd.DataFrame]:
         if len(recommendations)
         else pd.DataFrame({"note": [NO_RECOMMENDATIONS_NOTE]}),
     }
+    if view.trends is not None:
+        tables["Trends"] = view.trends
     if view.evaluation is not None:
         tables["Evaluation"] = evaluation_frame(view.evaluation)
     tables["Data quality"] = pd.DataFrame(_quality_rows(view), columns=["item", "value"])

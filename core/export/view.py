@@ -43,3 +43,4 @@ class ExportView:
     n_segments: int  # segments before the size guard
     profiles: np.ndarray | None = None  # (n_users, dim) interest vectors, rows as members (for lookalikes)
     representation_state: dict[str, Any] = field(default_factory=dict)  # hybrid weight + TF-IDF arrays
+    trends: pd.DataFrame | None = None  # the Trends sheet (core.activate.trends), guards applied

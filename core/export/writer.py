@@ -46,10 +46,12 @@ def build_view(
     evaluation: dict[str, Any] | None = None,
     top_n: int = TOP_N_RECOMMENDATIONS,
     control: ControlGroup | None = None,
+    trends: Any = None,
 ) -> ExportView:
     """Apply the privacy guards to an analysis. recommendations: raw user_id -> item texts/ids, best first.
 
-    control: hold out a seeded share of every segment (a boolean `control` column, core.export.control)."""
+    control: hold out a seeded share of every segment (a boolean `control` column, core.export.control).
+    trends: a core.activate.trends.Trends of this analysis, for the report's Trends sheet."""
     settings, key_source = (privacy or PrivacySettings.from_config(analysis.config)).resolved()
     seg = analysis.segmentation
     raw_ids = np.asarray(analysis.profiles.user_ids, dtype=object).astype(str)
@@ -120,6 +122,9 @@ def build_view(
         n_segments=len(analysis.segments),
         profiles=np.asarray(analysis.profiles.vectors),
         representation_state=dict(analysis.representation_state),
+        trends=None
+        if trends is None
+        else trends.sheet(merged_ids=list(guard.merged_ids), names=names, scrub=settings.scrub_pii),
     )
 
 
@@ -145,6 +150,7 @@ def write_all(
     prefix: str = "",
     top_n: int = TOP_N_RECOMMENDATIONS,
     control: ControlGroup | None = None,
+    trends: Any = None,
 ) -> dict[str, Path]:
     """Write members.csv, report.xlsx, report.html and bundle.zip into out_dir; returns kind -> path.
 
@@ -167,6 +173,7 @@ def write_all(
         evaluation=evaluation,
         top_n=top_n,
         control=control,
+        trends=trends,
     )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from tests.app.conftest import no_exceptions
 from ui.i18n import STRINGS
 
 PAGES = ("app_pages/data.py", "app_pages/segments.py", "app_pages/profiles.py", "app_pages/recommend.py",
-         "app_pages/export.py")  # fmt: skip
+         "app_pages/export.py", "app_pages/activate.py")  # fmt: skip
 # Technical names a Chinese user reads as they are (case-insensitive, whole words).
 ALLOWED = {
     # model, method and metric names

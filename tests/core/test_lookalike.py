@@ -77,3 +77,27 @@ def test_scores_prefer_the_seed_direction() -> None:
     ids = np.array([f"u{i}" for i in range(100)])
     ranked = lookalikes(ids, x, set(ids[:10]), 40)
     assert all(int(u[1:]) < 50 for u in ranked["user_id"])
+
+
+def _clustered(
+    n: int, dim: int = 32, k: int = 20, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((k, dim))
+    labels = rng.integers(0, k, n)
+    x = (centres[labels] + 0.6 * rng.standard_normal((n, dim))).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return np.array([f"u{i}" for i in range(n)], dtype=object), x, labels
+
+
+def test_approximate_index_agrees_with_exact_on_the_top_n() -> None:
+    ids, x, labels = _clustered(20_000)
+    seeds = set(ids[labels == 3][:200])
+    exact = lookalikes(ids, x, seeds, 500)
+    approx = lookalikes(ids, x, seeds, 500, exact_max_users=1_000)  # low threshold: the faiss path
+    assert list(approx.columns) == ["user_id", "score"] and len(approx) == 500
+    assert approx["score"].is_monotonic_decreasing and not set(approx["user_id"]) & seeds
+    recall = len(set(approx["user_id"]) & set(exact["user_id"])) / 500
+    assert recall >= 0.9, recall
+    common = exact.merge(approx, on="user_id")  # the same users get the same (exact) scores
+    assert np.allclose(common["score_x"], common["score_y"])

@@ -1,0 +1,162 @@
+"""Segment trends: sizes per period add up to the period's active users; planted growth shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.activate.trends import UNASSIGNED, Trends, choose_granularity, segment_trends
+from core.config import AnalysisConfig
+from core.errors import ConfigError
+from core.ingest.dataset import load_dataset
+from core.pipeline import run_analysis
+from tests.core.serve_fixtures import HashEmbedder
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "events.csv"
+
+
+def _analyse(path: Path):
+    config = AnalysisConfig(model="hash-words", k=5, seed=7, projection="pca")
+    return run_analysis(load_dataset(path), config, embedder=HashEmbedder())
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory):
+    """The sample plus 150 clones of gaming users whose events all fall in the last three weeks."""
+    events = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    stamps = pd.to_datetime(events["timestamp"])
+    gaming = sorted(events.loc[events["label"] == "gaming", "user_id"].unique())[:150]
+    clones = events[events["user_id"].isin(gaming)].copy()
+    clones["user_id"] = "new-" + clones["user_id"]
+    end = stamps.max()
+    offset = pd.to_timedelta(pd.Series(range(len(clones))) % 20, unit="D")
+    clones["timestamp"] = (end - offset).dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy()
+    path = tmp_path_factory.mktemp("trends") / "planted.csv"
+    pd.concat([events, clones]).to_csv(path, index=False)
+    analysis = _analyse(path)
+    return analysis, segment_trends(analysis)
+
+
+def test_sizes_add_up_to_active_users(planted) -> None:
+    analysis, trends = planted
+    events = analysis.dataset.events
+    period = pd.to_datetime(events["timestamp"]).dt.to_period("W-SUN").astype(str)
+    truth = events.groupby(period)["user_id"].nunique()
+    assert trends.granularity == "week"  # the sample spans about 18 weeks
+    assert len(trends.periods) >= 15
+    totals = trends.sizes.groupby("period", sort=False)["users"].sum()
+    assert totals.to_dict() == truth.to_dict()
+    assert trends.active_users.to_dict() == truth.to_dict()
+    assert (trends.sizes["segment_id"] != UNASSIGNED).all()  # every sample user has a profile
+
+
+def test_planted_segment_grows(planted) -> None:
+    analysis, trends = planted
+    members = analysis.members()
+    labels = analysis.dataset.events.drop_duplicates("user_id").set_index("user_id")["label"]
+    members["label"] = members["user_id"].map(labels)
+    gaming = int(members[members["label"] == "gaming"]["segment_id"].mode()[0])
+    shares = trends.sizes[trends.sizes["segment_id"] == gaming].set_index("period")["share"]
+    first, last = shares.iloc[0], shares.iloc[-1]
+    others = trends.sizes[trends.sizes["segment_id"] != gaming].groupby("segment_id")["share"]
+    assert last > first + 0.2, (first, last)
+    assert (others.last() < others.first()).all()  # the rest lose share to it
+    row = trends.keywords.set_index("segment_id").loc[gaming]
+    assert row["first_keywords"] and row["last_keywords"]
+    assert len(trends.keywords) == len(analysis.segments)
+
+
+def test_month_granularity_for_long_spans() -> None:
+    short = pd.Series(pd.to_datetime(["2024-01-01", "2024-05-01"]))
+    long = pd.Series(pd.to_datetime(["2023-01-01", "2024-05-01"]))
+    assert choose_granularity(short) == "week"
+    assert choose_granularity(long) == "month"
+
+
+def test_no_timestamps_is_a_clear_error(tmp_path: Path) -> None:
+    events = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).drop(columns=["timestamp"])
+    path = tmp_path / "no_time.csv"
+    events[events["user_id"] < "U0200"].to_csv(path, index=False)
+    with pytest.raises(ConfigError) as info:
+        segment_trends(_analyse(path))
+    assert "timestamps" in str(info.value) and "时间戳" in info.value.message_zh
+
+
+def _hostile_trends(analysis) -> Trends:
+    """Trends of the hostile factory analysis, by hand: payload keywords, a phone number, the tiny segment."""
+    from tests.core.analysis_factory import FORMULA_PAYLOADS, TINY_KEYWORD
+
+    periods = ["2024-01", "2024-02"]
+    rows = [
+        {"period": p, "period_start": f"{p}-01", "period_end": f"{p}-28", "segment_id": s,
+         "segment_name": analysis.segment_names[s], "users": 5 + s, "share": 0.0}
+        for p in periods for s in range(4)
+    ]  # fmt: skip
+    keywords = pd.DataFrame(
+        {
+            "segment_id": range(4),
+            "segment_name": [analysis.segment_names[s] for s in range(4)],
+            "first_keywords": [FORMULA_PAYLOADS[0], "call 13912345678", "茶", TINY_KEYWORD],
+            "last_keywords": ["x", "y", "茶; 咖啡", TINY_KEYWORD],
+            "gained": ["x", "y", "咖啡", ""],
+            "lost": [FORMULA_PAYLOADS[0], "call 13912345678", "", ""],
+        }
+    )
+    active = pd.Series({p: sum(5 + s for s in range(4)) for p in periods})
+    return Trends("month", pd.DataFrame(rows), active, keywords)
+
+
+def test_excel_trends_sheet_keeps_the_guards() -> None:
+    import io
+
+    import openpyxl
+
+    from core.export.tables import excel_bytes
+    from core.export.writer import build_view
+    from tests.core.analysis_factory import TINY_KEYWORD, TINY_NAME, make_analysis
+
+    analysis = make_analysis()
+    book = openpyxl.load_workbook(
+        io.BytesIO(excel_bytes(build_view(analysis, trends=_hostile_trends(analysis))))
+    )
+    assert "Trends" in book.sheetnames
+    sheet = book["Trends"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
+    sizes = [r for r in rows if r["users"] is not None]
+    assert {r["segment_id"] for r in sizes} == {0, 1, 2, -1}  # the tiny segment (3) is inside Other
+    assert sum(r["users"] for r in sizes if r["period"] == "2024-01") == 26  # still adds up
+    blob = "\n".join(str(v) for r in rows for v in r.values() if v is not None)
+    assert TINY_NAME not in blob and TINY_KEYWORD not in blob
+    assert "13912345678" not in blob and "[phone]" in blob  # PII scrub on by default
+    for r in rows:
+        for value in r.values():
+            if isinstance(value, str):
+                assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+
+
+def test_analyze_writes_a_trends_sheet(tmp_path: Path) -> None:
+    import openpyxl
+
+    from core.cli import main
+
+    events = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    path = tmp_path / "slice.csv"
+    events[events["user_id"] < "U0300"].to_csv(path, index=False)
+    out = tmp_path / "run"
+    args = ["--model", "tfidf", "--projection", "pca", "--k", "4", "--min-segment-size", "0"]
+    assert main(["analyze", str(path), *args, "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
+    assert "Trends" in book.sheetnames
+    header = [c.value for c in next(book["Trends"].iter_rows(max_row=1))]
+    assert header[:3] == ["granularity", "period", "period_start"]
+
+
+def test_report_skips_trends_above_the_event_cap(planted) -> None:
+    from core.activate.trends import try_trends
+
+    analysis, _ = planted
+    assert try_trends(analysis, max_events=len(analysis.dataset.events) - 1) is None
+    assert try_trends(analysis) is not None
