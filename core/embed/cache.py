@@ -44,6 +44,15 @@ def text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
+BUSY_RETRIES = 12  # about 15 s of waiting in all (0.05 s doubling, at most 2 s a wait)
+
+
+def _busy(exc: Exception) -> bool:
+    """SQLite's "database is locked" / "busy": another process holds the file, it is not damaged."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
 class EmbeddingCache:
     """Get and put float32 vectors by (namespace, text key). Never raises for a damaged file."""
 
@@ -58,12 +67,21 @@ class EmbeddingCache:
         if self._conn is not None:
             return self._conn
         self.directory.mkdir(parents=True, exist_ok=True)
-        try:
-            self._conn = self._open()
-        except sqlite3.DatabaseError as exc:
-            self._quarantine(exc)
-            self._conn = self._open()
-        return self._conn
+        for attempt in range(BUSY_RETRIES):
+            try:
+                self._conn = self._open()
+                return self._conn
+            except sqlite3.DatabaseError as exc:
+                if not _busy(exc):
+                    self._quarantine(exc)
+                    self._conn = self._open()
+                    return self._conn
+                if attempt == BUSY_RETRIES - 1:
+                    raise  # another process held the file past every wait: busy, not damaged
+                # Another process is creating the file or switching it to WAL (an exclusive lock that
+                # the busy timeout does not always wait for): wait and open again, never move it aside.
+                time.sleep(min(0.05 * 2**attempt, 2.0))
+        raise AssertionError("unreachable")
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
@@ -95,7 +113,7 @@ class EmbeddingCache:
         self.notes.append(note)
 
     def _retry_after_damage(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        if _busy(exc):
             raise exc  # busy past the timeout is not damage
         self.close()
         self._quarantine(exc)
@@ -155,7 +173,7 @@ class EmbeddingCache:
                     raise
                 return
             except sqlite3.DatabaseError as exc:
-                if attempt == 0 and not (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
+                if attempt == 0 and not _busy(exc):
                     self._retry_after_damage(exc)
                     continue
                 note = f"could not write to the embedding cache {self.path}: {exc}"

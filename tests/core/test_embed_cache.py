@@ -201,3 +201,23 @@ def test_cache_dir_follows_environment(monkeypatch, tmp_path):
 @pytest.mark.parametrize(("raw", "clean"), [(" a \n b\t", "a b"), (None, ""), (float("nan"), ""), (7, "7")])
 def test_normalise_text(raw, clean):
     assert normalise_text(raw) == clean
+
+
+def test_a_file_locked_by_another_process_is_waited_for_not_moved_aside(tmp_path, monkeypatch) -> None:
+    """Two processes opening a new cache at once: one may see "database is locked" while the other
+    switches it to WAL. That is not damage: the cache waits and opens it, keeping every vector."""
+    cache = EmbeddingCache(tmp_path)
+    cache.put_many("ns", [(b"k" * 16, np.ones(4, dtype=np.float32), 3)])
+    cache.close()
+    real_open, calls = EmbeddingCache._open, []
+
+    def locked_twice(self):
+        calls.append(1)
+        if len(calls) <= 2:
+            raise sqlite3.OperationalError("database is locked")
+        return real_open(self)
+
+    monkeypatch.setattr(EmbeddingCache, "_open", locked_twice)
+    again = EmbeddingCache(tmp_path)
+    assert list(again.get_many("ns", [b"k" * 16])) == [b"k" * 16]
+    assert again.notes == [] and not list(tmp_path.glob("*.corrupt-*"))
