@@ -49,9 +49,8 @@ def passages(n: int, seed: int) -> list[str]:
 
 def long_planted(*, n_users: int = 600, n_categories: int = 10, per_category: int = 80, seed: int = 7) -> Any:
     """user_id, item_id, event_type, timestamp, text, label: zh_planted's design with long passages."""
-    import pandas as pd
 
-    from bench.zh_planted import CATEGORY_ZH, headlines
+    from bench.zh_planted import events_from_pools, headlines
 
     rng = np.random.default_rng(seed)
     heads = headlines()
@@ -67,25 +66,7 @@ def long_planted(*, n_users: int = 600, n_categories: int = 10, per_category: in
                 text += ("；" if text else "") + titles[int(rng.integers(len(titles)))]
             pool.append(text[:200])
         pools[c] = pool
-    item_id = {t: f"zl{i:05d}" for i, t in enumerate(t for c in top for t in pools[c])}
-    start = pd.Timestamp("2026-01-01")
-    rows = []
-    for u in range(n_users):
-        interest = top[u % len(top)]
-        for _ in range(int(rng.integers(8, 23))):
-            cat = interest if rng.random() < 0.8 else top[int(rng.integers(len(top)))]
-            text = pools[cat][int(rng.integers(per_category))]
-            rows.append(
-                (
-                    f"u{u:05d}",
-                    item_id[text],
-                    ("view", "click", "favorite")[int(rng.integers(3))],
-                    start + pd.Timedelta(minutes=int(rng.integers(0, 90 * 24 * 60))),
-                    text,
-                    CATEGORY_ZH[interest],
-                )
-            )
-    return pd.DataFrame(rows, columns=["user_id", "item_id", "event_type", "timestamp", "text", "label"])
+    return events_from_pools(pools, top, n_users=n_users, rng=rng, id_prefix="zl")
 
 
 def _embedder(max_tokens: int | str | None, cache_dir: Path | None) -> Any:

@@ -65,21 +65,29 @@ def planted_events(
         c: heads[heads["category"] == c].sample(per_category, random_state=seed)["title"].tolist()
         for c in top
     }
-    item_id = {t: f"zh{i:05d}" for i, t in enumerate(t for c in top for t in pools[c])}
+    return events_from_pools(pools, top, n_users=n_users, rng=rng, id_prefix="zh")
+
+
+def events_from_pools(
+    pools: dict[str, list[str]], top: list[str], *, n_users: int, rng: np.random.Generator, id_prefix: str
+) -> pd.DataFrame:
+    """Users with one planted interest each: 8-22 events, 80% from their category's pool of texts."""
+    item_id = {t: f"{id_prefix}{i:05d}" for i, t in enumerate(t for c in top for t in pools[c])}
     start = pd.Timestamp("2026-01-01")
     rows = []
     for u in range(n_users):
         interest = top[u % len(top)]
         for _ in range(int(rng.integers(8, 23))):
             cat = interest if rng.random() < 0.8 else top[int(rng.integers(len(top)))]
-            title = pools[cat][int(rng.integers(per_category))]
+            pool = pools[cat]
+            text = pool[int(rng.integers(len(pool)))]
             rows.append(
                 (
                     f"u{u:05d}",
-                    item_id[title],
+                    item_id[text],
                     ("view", "click", "favorite")[int(rng.integers(3))],
                     start + pd.Timedelta(minutes=int(rng.integers(0, 90 * 24 * 60))),
-                    title,
+                    text,
                     CATEGORY_ZH[interest],
                 )
             )
