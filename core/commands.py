@@ -167,7 +167,7 @@ def _max_tokens(value: int | str | None) -> int | str | None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from core.embed.hybrid import make_representation
+    from core.embed.hybrid import representation_for
     from core.estimate import REFERENCE_CHARS_PER_S, Countdown, estimate_run, run_work, speed_of, stage_starts
     from core.pipeline import PIPELINE_PREPARE_SHARE, run_analysis
 
@@ -182,13 +182,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         min_segment_size=args.min_segment_size,
         pseudonymize=args.pseudonymize,
     )
-    model = make_representation(
-        config.model,
-        config.representation,
-        device=config.device,
-        backend=config.backend,
-        max_tokens=config.max_tokens,
-    )
+    model = representation_for(config)
     if getattr(args, "engine", "local") == "spark":
         return _export(args, _analyze_on_spark(args, config, model), spark=True)
     ingest_started = time.perf_counter()

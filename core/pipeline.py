@@ -49,7 +49,7 @@ def embed_and_profile(
     embedder: Embedder | None = None,
 ) -> Prepared:
     """Embed every unique item text (cached by content) and build one interest vector per user."""
-    from core.embed.hybrid import make_representation
+    from core.embed.hybrid import representation_for
     from core.embed.profiles import build_profiles
 
     report = progress or no_progress
@@ -61,13 +61,7 @@ def embed_and_profile(
     # 1. Embed item texts.
     with _timed(timings, "load_model"):
         report(0.0, Note("Loading the language model", "正在加载语言模型"))
-        model = embedder or make_representation(
-            config.model,
-            config.representation,
-            device=config.device,
-            backend=config.backend,
-            max_tokens=config.max_tokens,
-        )
+        model = embedder or representation_for(config)
     with _timed(timings, "embed"):
         texts = items["text"].astype(str).tolist()
         vectors = model.embed(texts, progress=scaled(report, 0.02, 0.9))
@@ -318,16 +312,10 @@ def run_analysis(
     embedder: Embedder | None = None,
 ) -> Analysis:
     """The whole pipeline: embed, profile, segment, project, describe."""
-    from core.embed.hybrid import make_representation
+    from core.embed.hybrid import representation_for
 
     report = progress or no_progress
-    model = embedder or make_representation(
-        config.model,
-        config.representation,
-        device=config.device,
-        backend=config.backend,
-        max_tokens=config.max_tokens,
-    )
+    model = embedder or representation_for(config)
     prepared = embed_and_profile(
         dataset, config, progress=scaled(report, 0.0, PIPELINE_PREPARE_SHARE), embedder=model
     )

@@ -228,3 +228,15 @@ def make_representation(
             "句向量：仅使用句向量模型（选择了 sentence 表示）",
         )
     return HybridEmbedder(sentence, seed=seed)
+
+
+def representation_for(config: Any) -> Any:
+    """The embedder an AnalysisConfig asks for (model, representation, device, backend, token limit):
+    one place for `analyze`, `evaluate`, the pipeline and the Spark engine."""
+    return make_representation(
+        config.model,
+        config.representation,
+        device=config.device,
+        backend=config.backend,
+        max_tokens=config.max_tokens,
+    )

@@ -60,7 +60,7 @@ def analyze_spark(
     progress: Progress | None = None,
 ) -> Analysis:
     """Run the whole analysis of `path` (file or directory of parts) on Spark (`master`, default local[2])."""
-    from core.embed.hybrid import make_representation
+    from core.embed.hybrid import representation_for
     from core.engines.spark_ingest import ROWS_PER_PARTITION, collect_dataset, spark_ingest
     from core.engines.spark_profiles import build_profiles_spark, collect_profiles, embed_items
     from core.engines.spark_segment import segmentation_from_labels, spark_kmeans_labels
@@ -101,13 +101,7 @@ def analyze_spark(
 
     # 2. Embed the distinct item texts, then profiles as a shuffle by user + per-partition aggregate.
     report(0.3, "Embedding item texts")
-    model = embedder or make_representation(
-        config.model,
-        config.representation,
-        device=config.device,
-        backend=config.backend,
-        max_tokens=config.max_tokens,
-    )
+    model = embedder or representation_for(config)
     vectors, where = embed_items(session, items_df, config, model)
     info = {
         "model_id": getattr(model, "model_id", str(config.model)),

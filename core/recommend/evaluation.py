@@ -121,7 +121,7 @@ def evaluate_dataset(
     users (every one when None); the split info records `n_eval_users` and `eval_users_sampled_from`.
     """
     from core.embed.embedding import make_embedder
-    from core.embed.hybrid import make_representation
+    from core.embed.hybrid import representation_for
 
     report = progress or no_progress
     cfg = config or AnalysisConfig(seed=seed)
@@ -132,11 +132,7 @@ def evaluate_dataset(
     item_ids = dataset.items["item_id"].astype(str).to_numpy(dtype=object)
     texts = dataset.items["text"].astype(str).tolist()
     report(0.05, "Embedding items")
-    vectors = (
-        item_vectors
-        if item_vectors is not None
-        else (embedder or make_representation(cfg.model, cfg.representation)).embed(texts)
-    )
+    vectors = item_vectors if item_vectors is not None else (embedder or representation_for(cfg)).embed(texts)
     if tfidf_vectors is None:
         tfidf_vectors = make_embedder("tfidf").embed(texts)
     if str(segments) == "auto":
