@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -65,15 +65,7 @@ def embed_and_profile(
     with _timed(timings, "embed"):
         texts = items["text"].astype(str).tolist()
         vectors = model.embed(texts, progress=scaled(report, 0.02, 0.9))
-    stats = dict(getattr(model, "last_stats", {}) or {})
-    info = {
-        "model_id": getattr(model, "model_id", str(config.model)),
-        "backend": getattr(model, "backend", ""),
-        "device": getattr(model, "device", "cpu"),
-        "dim": int(vectors.shape[1]),
-        "representation": getattr(model, "representation", "sentence"),
-        **stats,
-    }
+    info = embedding_info(model, vectors, config)
     state = model.state() if hasattr(model, "state") else {}
 
     # 2. Build profiles.
@@ -102,6 +94,20 @@ def embed_and_profile(
         timings=timings,
         representation_state=state,
     )
+
+
+def embedding_info(model: Any, vectors: np.ndarray, config: AnalysisConfig, **extra: Any) -> dict[str, Any]:
+    """summary.json's `embedding` section: which model, backend, device and representation ran, and
+    the embedder's own counters (cache hits, truncations, ...). Shared by the local and Spark engines."""
+    return {
+        "model_id": getattr(model, "model_id", str(config.model)),
+        "backend": getattr(model, "backend", ""),
+        "device": getattr(model, "device", "cpu"),
+        "dim": int(vectors.shape[1]),
+        "representation": getattr(model, "representation", "sentence"),
+        **dict(getattr(model, "last_stats", {}) or {}),
+        **extra,
+    }
 
 
 def _choose_k(

@@ -66,6 +66,7 @@ def analyze_spark(
     from core.engines.spark_segment import segmentation_from_labels, spark_kmeans_labels
     from core.engines.spark_session import get_session
     from core.ingest.plausibility import require_plausible
+    from core.pipeline import embedding_info
 
     report = progress or no_progress
     if config.method != "kmeans":
@@ -103,15 +104,7 @@ def analyze_spark(
     report(0.3, "Embedding item texts")
     model = embedder or representation_for(config)
     vectors, where = embed_items(session, items_df, config, model)
-    info = {
-        "model_id": getattr(model, "model_id", str(config.model)),
-        "backend": getattr(model, "backend", ""),
-        "device": getattr(model, "device", "cpu"),
-        "dim": int(vectors.shape[1]),
-        "representation": getattr(model, "representation", "sentence"),
-        **dict(getattr(model, "last_stats", {}) or {}),
-        **where,
-    }
+    info = embedding_info(model, vectors, config, **where)
     start = _seconds(timings, "embed", start)
     report(0.5, "Building profiles on Spark")
     item_ids = items_df["item_id"].to_numpy(dtype=object)
