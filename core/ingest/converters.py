@@ -50,7 +50,7 @@ def _by_unique(
     codes, uniques = pd.factorize(series.astype("str").str.strip(), sort=False)
     uniq = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
     values, reasons = parse(uniq)
-    is_empty = uniq.map(lambda v: v.casefold() in NULL_TOKENS).to_numpy(bool)
+    is_empty = _null_tokens(uniq)
     failed_u = reasons.notna().to_numpy(bool) & ~is_empty
     out = values.iloc[codes].reset_index(drop=True)
     out.index = series.index
@@ -74,18 +74,40 @@ def _non_finite_text(value: str) -> bool:
         return False
 
 
+def _null_tokens(uniq: pd.Series) -> np.ndarray:
+    """(n,) bool: `v.casefold() in NULL_TOKENS` per value, vectorised where casefold = lower (ASCII)."""
+    text = uniq.astype("str")
+    plain = _plain_ascii(text)
+    empty = text.str.lower().isin(NULL_TOKENS).to_numpy(bool).copy()
+    for i in np.flatnonzero(~plain):
+        empty[i] = uniq.iat[i].casefold() in NULL_TOKENS
+    return empty
+
+
+def _plain_ascii(text: pd.Series) -> np.ndarray:
+    """(n,) bool: ASCII without the separators \\x1c-\\x1f, which Python's `str.strip` removes and
+    Arrow's does not: on these values NFKC, casefold and strip are plain ASCII operations."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ascii_ = pc.string_is_ascii(pa.array(text.array)).to_numpy(zero_copy_only=False)
+    return ascii_ & ~text.str.contains(r"[\x1c-\x1f]", regex=True).to_numpy(bool)
+
+
 def _why(
     uniq: pd.Series, values: pd.Series, special: Iterable[bool], special_why: str, unreadable_why: str
 ) -> pd.Series:
     """Per unique value: `special_why` (readable but unusable) where `special`, `unreadable_why` where
-    no value came out, else None; both are templates with `{u}` for the source value."""
-    return pd.Series(
-        [
-            special_why.format(u=u) if bad else unreadable_why.format(u=u) if pd.isna(v) else None
-            for u, v, bad in zip(uniq, values, special, strict=True)
-        ],
-        dtype=object,
-    )
+    no value came out, else None; both are templates with `{u}` for the source value. Only the failing
+    values are formatted (on a large file nearly every value reads)."""
+    bad = np.fromiter(special, dtype=bool, count=len(uniq))
+    missing = values.isna().to_numpy(bool)
+    out = np.full(len(uniq), None, dtype=object)
+    for i in np.flatnonzero(bad):
+        out[i] = special_why.format(u=uniq.iat[i])
+    for i in np.flatnonzero(missing & ~bad):
+        out[i] = unreadable_why.format(u=uniq.iat[i])
+    return pd.Series(out, dtype=object)
 
 
 # --- ratings ---------------------------------------------------------------------------------------
@@ -255,7 +277,10 @@ def parse_timestamps(series: pd.Series) -> Converted:
     beyond_u: list[bool] = []
 
     def parse(uniq: pd.Series) -> tuple[pd.Series, pd.Series]:
-        text = uniq.astype("str").map(lambda v: unicodedata.normalize("NFKC", v).strip())
+        text = uniq.astype("str")
+        odd = np.flatnonzero(~_plain_ascii(text))  # NFKC and strip change only non-ASCII values
+        if len(odd):
+            text.iloc[odd] = [unicodedata.normalize("NFKC", v).strip() for v in text.iloc[odd]]
         out = pd.Series(pd.NaT, index=uniq.index, dtype="datetime64[ns]")
         # readable, but outside datetime64[ns]; ISO dates with a 5-digit or negative year are so outright
         beyond = text.str.match(r"(?:[+-]\d{4,}|\d{5,})-\d{2}-\d{2}").astype(bool)
@@ -270,7 +295,8 @@ def parse_timestamps(series: pd.Series) -> Converted:
             notes.append(Note("numeric times read as Unix epoch (seconds; milliseconds when >= 1e11)",
                               "数字时间按 Unix 时间戳读取（秒；>= 1e11 时按毫秒）"))  # fmt: skip
         formats = list(_FORMATS)
-        slash = text.str.extract(_SLASH).dropna().astype(int)
+        slashed = text.str.match(_SLASH.pattern).to_numpy(bool)  # Arrow's regex first: extract is per value
+        slash = text[slashed].str.extract(_SLASH).dropna().astype(int)
         if len(slash):
             if (slash[0] > 12).any():
                 order = "%d/%m/%Y"
