@@ -137,7 +137,12 @@ def save_analysis(
     def table(name: str, frame: pd.DataFrame) -> None:
         path = out / name
         tmp = path.with_name(name + ".part")
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp, compression="zstd")
+        try:
+            arrow = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed Python types: kept as text
+            mixed = frame.select_dtypes(include="object").columns
+            arrow = pa.Table.from_pandas(frame.astype({c: "str" for c in mixed}), preserve_index=False)
+        pq.write_table(arrow, tmp, compression="zstd")
         os.replace(tmp, path)
         files[name] = {"rows": len(frame), "columns": [str(c) for c in frame.columns]}
 

@@ -233,3 +233,14 @@ def test_the_manifest_cannot_point_outside_the_folder(saved: Path, tmp_path: Pat
 def test_a_damaged_analysis_json_is_named(saved: Path) -> None:
     (saved / "analysis.json").write_text(json.dumps({"config": {}}))
     assert "analysis.json" in _error(saved).message_en
+
+
+def test_rejected_rows_of_mixed_types_are_saved_as_text(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    original = make_hostile_analysis()
+    mixed = pd.DataFrame({"reason": ["bad", "bad"], "cell": [1, "x"]})  # what Arrow cannot type
+    original = replace(original, dataset=replace(original.dataset, rejected=mixed))
+    loaded = load_analysis(save_analysis(original, tmp_path / "saved"))
+    assert loaded.dataset.rejected is not None
+    assert loaded.dataset.rejected["cell"].tolist() == ["1", "x"]
