@@ -275,7 +275,8 @@ def find_saved(folder: str | Path) -> Path:
         )
     for candidate in (path, path / SAVED_DIR):
         manifest = candidate / MANIFEST
-        if candidate.is_dir() and manifest.is_file() and not manifest.is_symlink():
+        inner_link = candidate != path and candidate.is_symlink()  # never followed out of the folder
+        if candidate.is_dir() and not inner_link and manifest.is_file() and not manifest.is_symlink():
             return candidate
     raise SnapshotError(
         "That folder holds no saved analysis (no manifest.json of a run). Open the folder given to "

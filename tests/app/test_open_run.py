@@ -64,6 +64,8 @@ def test_a_finished_run_opens_and_every_page_shows_it_without_recomputing(app: A
     at = at.switch_page("app_pages/segments.py").run()
     no_exceptions(at)
     assert any(f"seeded sample of {N_FIT} users" in c.value for c in at.caption)
+    # the saved profiles are this dataset's preparation: another K would not re-embed
+    assert any("Embeddings for these settings are ready" in c.value for c in at.caption)
     assert at.get("plotly_chart"), "the map and charts are drawn"
     at = at.switch_page("app_pages/profiles.py").run()
     no_exceptions(at)

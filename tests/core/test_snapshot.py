@@ -244,3 +244,14 @@ def test_rejected_rows_of_mixed_types_are_saved_as_text(tmp_path: Path) -> None:
     loaded = load_analysis(save_analysis(original, tmp_path / "saved"))
     assert loaded.dataset.rejected is not None
     assert loaded.dataset.rejected["cell"].tolist() == ["1", "x"]
+
+
+def test_links_out_of_the_folder_are_not_followed(saved: Path, tmp_path: Path) -> None:
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    (outer / "analysis").symlink_to(saved, target_is_directory=True)
+    assert _error(outer).code == "snapshot_none"
+    linked = tmp_path / "linked-manifest"
+    linked.mkdir()
+    (linked / MANIFEST).symlink_to(saved / MANIFEST)
+    assert _error(linked).code == "snapshot_none"
