@@ -14,6 +14,7 @@ from ui import cached, mapping_editor, state
 from ui.charts import PALETTE, bars
 from ui.i18n import STRINGS, lang, t
 from ui.project import open_project_section
+from ui.saved_run import open_run_section
 from ui.widgets import escape_md, file_name, localized, log_unexpected, safe_csv, show_error, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +105,8 @@ def upload_section() -> None:
                                        help=t("data.upload_help"))  # fmt: skip
         items_file = st.file_uploader(t("data.upload_items"), type=UPLOAD_TYPES, key="upload_items",
                                       help=t("data.items_help"))  # fmt: skip
+        # The browser refuses larger files before they reach us: say so, and where to go instead.
+        st.caption(t("run_open.upload_limit", limit=f"{int(st.get_option('server.maxUploadSize')):,}"))
     with right:
         st.markdown(f"**{t('data.sample_title')}**")
         st.caption(t("zhs.sample_caption"))
@@ -246,6 +249,7 @@ def render() -> None:
     if state.get(state.DATASET) is None:
         if not stuck:
             st.info(t("data.empty"), icon="📂")
+        open_run_section()
         open_project_section()
         return
     report_section()
@@ -253,6 +257,7 @@ def render() -> None:
     if not stuck:
         mapping_section(expanded=False)
     st.page_link("app_pages/segments.py", label=t("data.next"), icon="➡️")
+    open_run_section()
     open_project_section()
 
 

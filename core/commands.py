@@ -129,6 +129,13 @@ def add_analyze(subparsers) -> None:
     from core.activate.options import add_control_options  # h15-activate: control groups
 
     add_control_options(parser)
+    parser.add_argument(
+        "--no-save-analysis",
+        dest="save_analysis",
+        action="store_false",
+        help="do not save the finished analysis into OUT/analysis/ (the dashboard opens that folder "
+        "without recomputing: Data -> Open a finished run)",
+    )
 
 
 def _config(args: argparse.Namespace, **extra):
@@ -232,6 +239,7 @@ def _export(args: argparse.Namespace, analysis, *, spark: bool = False) -> int:
     from core.activate.trends import try_trends
     from core.export.outputs import write_core_outputs
     from core.export.privacy import PrivacySettings
+    from core.export.snapshot import SAVED_DIR, is_saved, save_analysis
     from core.export.writer import write_all
     from core.recommend.members import recommend_for_members
     from core.staging import staged_dir
@@ -242,12 +250,18 @@ def _export(args: argparse.Namespace, analysis, *, spark: bool = False) -> int:
         privacy, _ = privacy.resolved()  # one key for every file of this run
     n_recs = args.recommendations
     recommendations = recommend_for_members(analysis, n=n_recs) if n_recs else None
-    with staged_dir(args.out) as staging:  # all files or none: a failure keeps the previous run's
+    save = getattr(args, "save_analysis", True)
+    # all files or none: a failure keeps the previous run's (its analysis/ folder is replaced whole)
+    with staged_dir(args.out, replaceable=is_saved) as staging:
         written = write_all(
             analysis, staging, privacy=privacy, recommendations=recommendations, top_n=n_recs or 1,
             control=control_from_args(args), trends=try_trends(analysis),
         )  # fmt: skip
         analysis.timings["export"] = round(time.perf_counter() - started, 3)
+        if save:  # its own stage in summary.json's timings, written just below
+            saving = time.perf_counter()
+            written[SAVED_DIR] = save_analysis(analysis, staging / SAVED_DIR)
+            analysis.timings["save_analysis"] = round(time.perf_counter() - saving, 3)
         written.update(write_core_outputs(analysis, staging, privacy=privacy))
         if spark:
             from core.engines.spark import write_assignments_parquet
@@ -259,6 +273,10 @@ def _export(args: argparse.Namespace, analysis, *, spark: bool = False) -> int:
     if "ari" in analysis.quality:
         print(f"agreement with label: ARI {analysis.quality['ari']:.3f}, NMI {analysis.quality['nmi']:.3f}")
     print(f"wrote {', '.join(sorted(p.name for p in written.values()))} to {args.out}")
+    if save:
+        saved = (Path(args.out) / SAVED_DIR).resolve()
+        print(f"Open in the dashboard: Data → Open a finished run → {saved}")
+        print(f"在仪表盘中打开：数据 → 打开已完成的运行 → {saved}")
     return 0
 
 

@@ -3,7 +3,9 @@ only when everything was written, so a failed run leaves the previous output byt
 
 `staged_dir(target)`: a temporary folder inside `target` when it exists (files are then renamed
 into it one by one; other files there are never touched), or beside it when it does not (the folder
-is then renamed to `target`). `staged_file(target)`: a temporary file renamed over `target`.
+is then renamed to `target`). A folder staged under a name that `target` already has replaces it only
+when `replaceable(existing folder)` says so (a saved analysis of an earlier run); any other folder in
+the way stops the move before anything changed. `staged_file(target)`: a temporary file renamed over `target`.
 Temporaries live on the same file system as the target, so every move is an atomic rename.
 """
 
@@ -13,7 +15,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from core.errors import ConfigError
@@ -39,7 +41,7 @@ def _nearest_existing(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def staged_dir(target: str | Path) -> Iterator[Path]:
+def staged_dir(target: str | Path, *, replaceable: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Yield an empty temporary folder; when the block succeeds, its files move into `target`."""
     target = Path(target)
     existed = target.is_dir()
@@ -51,7 +53,7 @@ def staged_dir(target: str | Path) -> Iterator[Path]:
         yield staging
         if existed:
             names = sorted(path.name for path in staging.iterdir())
-            blocked = [name for name in names if (target / name).is_dir()]
+            blocked = [name for name in names if _in_the_way(staging / name, target / name, replaceable)]
             if blocked:  # checked before the first move, so the folder is never half-replaced
                 raise ConfigError(
                     f"Cannot write '{blocked[0]}' in '{target}': a folder of that name is in the way; "
@@ -59,7 +61,14 @@ def staged_dir(target: str | Path) -> Iterator[Path]:
                     f"无法在“{target}”中写入“{blocked[0]}”：已有同名文件夹；原有输出未改动。",
                 )
             for name in names:
-                os.replace(staging / name, target / name)
+                old = target / name
+                if old.is_dir() and not old.is_symlink():  # a replaceable folder: set aside, then removed
+                    aside = staging / f".previous-{name}"
+                    os.replace(old, aside)
+                    os.replace(staging / name, old)
+                    shutil.rmtree(aside, ignore_errors=True)
+                else:
+                    os.replace(staging / name, old)
             staging.rmdir()
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +76,14 @@ def staged_dir(target: str | Path) -> Iterator[Path]:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _in_the_way(new: Path, old: Path, replaceable: Callable[[Path], bool] | None) -> bool:
+    if old.is_symlink():
+        return old.is_dir() or new.is_dir()
+    if old.is_dir():
+        return not (new.is_dir() and replaceable is not None and replaceable(old))
+    return new.is_dir() and old.exists()  # a folder cannot be renamed over a file
 
 
 @contextlib.contextmanager

@@ -386,6 +386,28 @@ def export_files(
     return memo("export", key, _build)
 
 
+# --- h14-dash: finished runs opened from a folder (ui/saved_run.py) ----------------------------
+def open_saved_run(path: str, *, progress: Progress | None = None) -> tuple[str, Analysis]:
+    """core.export.snapshot.load_analysis of the folder at `path`, memoised per folder + manifest
+    version; returns (dataset key, analysis). The run's profiles are stored as this dataset's
+    preparation, so a re-run with another K, method or seed on the Segments page does not re-embed."""
+    from core.analysis import Prepared
+    from core.export.snapshot import MANIFEST, find_saved, load_analysis
+
+    folder = find_saved(path).resolve()
+    stat = (folder / MANIFEST).stat()
+    key = "saved:" + sha256(f"{folder}\0{stat.st_mtime_ns}\0{stat.st_size}".encode())[:40]
+    analysis: Analysis = memo("saved", key, lambda: load_analysis(folder, progress=progress))
+    config = analysis.config
+    memo("analysis", f"{key}:{config_key(config)}", lambda: analysis)
+    memo("prepared", f"{key}:{config_key(config, PREPARE_FIELDS)}", lambda: Prepared(
+        dataset=analysis.dataset, item_ids=analysis.item_ids, item_vectors=analysis.item_vectors,
+        profiles=analysis.profiles, embedding_info=analysis.embedding_info, timings=dict(analysis.timings),
+        representation_state=analysis.representation_state,
+    ))  # fmt: skip
+    return key, analysis
+
+
 # --- saved projects (bundles) ---------------------------------------------------------------
 def open_bundle(raw: bytes) -> Any:
     """core.export.bundle.load_bundle on uploaded bytes, memoised per upload (the same object comes back)."""

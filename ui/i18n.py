@@ -727,6 +727,37 @@ STRINGS: dict[str, tuple[str, str]] = {
     "act.yes": ("yes", "是"),
     "act.no": ("no", "否"),
     "act.refresh_download": ("Download changes (CSV)", "下载变化明细（CSV）"),
+    # --- h14-dash: open a finished run (ui/saved_run.py) and the upload limit -----------------
+    "run_open.title": ("Open a finished run", "打开已完成的运行"),
+    "run_open.intro": (
+        "Open the folder that `python -m core analyze ... --out DIR` wrote (DIR, or DIR/analysis) on this "
+        "machine: the segments, map, profiles, recommendations and exports appear without recomputing.",
+        "打开本机上 `python -m core analyze ... --out DIR` 写出的文件夹（`DIR` 或 `DIR/analysis`）："
+        "分群、地图、画像、推荐和导出无需重新计算即可查看。",
+    ),
+    "run_open.path": ("Folder on this machine", "本机上的文件夹"),
+    "run_open.placeholder": ("/path/to/out", "文件夹路径"),
+    "run_open.path_help": (
+        "The path the command printed after “Open in the dashboard”. Only a folder holding a saved "
+        "analysis (manifest.json) is opened.",
+        "即命令在“在仪表盘中打开”之后打印的路径。只会打开含有已保存分析（manifest.json）的文件夹。",
+    ),
+    "run_open.button": ("Open run", "打开运行结果"),
+    "run_open.loading": ("Opening the finished run…", "正在打开已完成的运行…"),
+    "run_open.done": ("Opened in {seconds} s", "已打开，用时 {seconds} 秒"),
+    "run_open.failed": ("The run could not be opened", "无法打开该运行结果"),
+    "run_open.path_was": ("Path given: {path}", "填写的路径：{path}"),
+    "run_open.opened": (
+        "Run {run} is open: {users} users in {k} segments. Segments, Profiles, Recommend and Export show it.",
+        "运行 {run} 已打开：{users} 个用户，{k} 个分群。分群、画像、推荐和导出页面均显示该结果。",
+    ),
+    "run_open.upload_limit": (
+        "The browser uploads files up to {limit} MB. For larger data run "
+        "`python -m core analyze PATH --out DIR` (PATH: a file, or a folder or glob of Parquet/CSV parts), "
+        "then open DIR below with “Open a finished run”.",
+        "浏览器最多上传 {limit} 兆字节的文件。更大的数据请运行 `python -m core analyze PATH --out DIR`"
+        "（`PATH` 可以是文件，或 Parquet/CSV 分片所在的文件夹或通配符），然后在下方用“打开已完成的运行”打开 `DIR`。",
+    ),
 }
 
 

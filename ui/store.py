@@ -30,6 +30,7 @@ BOUNDS = {
     "adhoc": 4,
     "compare": 8,
     "export": 2,
+    "saved": 1,  # h14-dash: an opened finished run (ui/saved_run.py); large, so only the last
 }
 
 

@@ -224,7 +224,11 @@ def test_tampered_bundles_are_refused_on_load(raw: bytes, name: str) -> None:
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    """Every file under folder (the saved analysis/ folder included) -> its SHA-256; folders -> ""."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else ""
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def test_a_run_failing_midway_leaves_the_previous_output_untouched(

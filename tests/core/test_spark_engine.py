@@ -138,3 +138,16 @@ def test_online_retail_parity(spark) -> None:
             f"ARI {result['ari']:.3f}: core.segment.clusterers.kmeans stops its spherical refinement after "
             "10 steps (Online Retail converges at 24); Spark MLlib KMeans runs to the fixed point"
         )
+
+
+def test_spark_run_saves_an_analysis_the_dashboard_opens(runs, tmp_path) -> None:
+    """h14-dash: the Spark engine goes through the same writer, so OUT/analysis/ opens without Spark."""
+    from core.export.outputs import write_core_outputs
+    from core.export.snapshot import load_analysis
+
+    _, out, _ = runs
+    loaded = load_analysis(out)
+    assert loaded.projection_info.get("engine") == "spark"
+    written = write_core_outputs(loaded, tmp_path)
+    assert written["segments.csv"].read_bytes() == (out / "segments.csv").read_bytes()
+    assert written["segments.json"].read_bytes() == (out / "segments.json").read_bytes()

@@ -337,6 +337,7 @@ def test_a_folder_in_the_way_fails_cleanly_and_keeps_the_previous_files(
     out = tmp_path / "run"
     out.mkdir()
     for name in snapshot(previous):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)  # analysis/ holds the saved run
         (out / name).write_bytes((previous / name).read_bytes())
     (out / "report.html").unlink()
     (out / "report.html").mkdir()  # the move into place must fail before touching anything
