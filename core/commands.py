@@ -248,6 +248,9 @@ def _export(args: argparse.Namespace, analysis, *, spark: bool = False) -> int:
     privacy = PrivacySettings(pseudonymize=args.pseudonymize, min_segment_size=args.min_segment_size)
     if args.pseudonymize:
         privacy, _ = privacy.resolved()  # one key for every file of this run
+    from core.memory import release_memory
+
+    release_memory()  # segmenting and the map's sample: before the exports build their tables
     n_recs = args.recommendations
     recommendations = recommend_for_members(analysis, n=n_recs) if n_recs else None
     save = getattr(args, "save_analysis", True)

@@ -69,6 +69,9 @@ def embed_and_profile(
     state = model.state() if hasattr(model, "state") else {}
 
     # 2. Build profiles.
+    from core.memory import release_memory
+
+    release_memory()  # the model's batches and the embedding cache's buffers
     with _timed(timings, "profiles"):
         report(0.92, Note("Building user interest profiles", "正在构建用户兴趣画像"))
         profiles = build_profiles(
@@ -84,6 +87,7 @@ def embed_and_profile(
             f"Only {len(profiles)} user(s) have usable events; segments need at least 2.",
             f"只有 {len(profiles)} 个用户有可用行为，至少需要 2 个用户才能分群。",
         )
+    release_memory()  # the sparse weight matrix and per-event arrays
     report(1.0, Note("Profiles ready", "用户画像已就绪"))
     return Prepared(
         dataset=dataset,

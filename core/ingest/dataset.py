@@ -82,4 +82,8 @@ def load_dataset(
 
     dataset.report.language = detect_language(dataset.items["text"].tolist()).to_dict()
     progress(1.0, f"{dataset.report.rows_kept:,} of {dataset.report.rows_in:,} rows kept")
+    from core.memory import release_memory
+
+    del raw, items_raw, text_columns
+    release_memory()  # the text tables are gone: hand their pages back before the next stage
     return dataset
