@@ -7,6 +7,8 @@ read the same files but add a dependency for the same reads, and its CSV sniffin
 inference differ from ours (exact strings, line numbers, rejects by reason), so it could not stand
 in for the exact path anyway. Whatever the fast readers cannot prove exact is read by the exact
 in-memory path (`core.ingest.read.read_table`), within the memory budget (`local_file_limits`).
+A streamed file is bounded by its rows (lines counted per block against the budget), not its size:
+its bytes are never held whole.
 
 Parts (`events/` or 'events/part-*.parquet'): the visible files of a folder (recursively, as Spark
 writes them; names starting with "_" or "." such as `_SUCCESS` and `.crc` files are skipped), or the
