@@ -41,6 +41,7 @@ from core.ingest.sniffing import ReadLimits, _utf16_without_bom, looks_binary
 
 BLOCK_BYTES = 32 << 20  # bytes of text parsed per step
 HEAD_LINES = 160  # the sniffers look at the first ~150 lines
+HEAD_BYTES = 32_000  # and `looks_binary` at the first 8,000 characters
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -177,7 +178,7 @@ def _read(
     blocks = _line_blocks(source.chunks(min(block_bytes, CHUNK)), block_bytes)
     # 1. Head: enough whole lines for the sniffers, or the whole file.
     head, ended = b"", False
-    while head.count(b"\n") < HEAD_LINES:
+    while head.count(b"\n") < HEAD_LINES or len(head) < HEAD_BYTES:
         nxt = next(blocks, None)
         if nxt is None:
             ended = True
@@ -243,14 +244,15 @@ def _read(
 
 
 def _head_cut(head: bytes) -> int:
-    """End of the head's sniffed part: HEAD_LINES lines and at least 16,000 bytes, at a line end."""
+    """End of the head's sniffed part: HEAD_LINES lines and at least 32,000 bytes (8,000 characters for
+    `looks_binary`), at a line end."""
     pos = -1
     for _ in range(HEAD_LINES):
         pos = head.find(b"\n", pos + 1)
         if pos < 0:
             return len(head)
-    if pos < 16_000:
-        pos = head.find(b"\n", 16_000)
+    if pos < HEAD_BYTES:
+        pos = head.find(b"\n", HEAD_BYTES)
     return len(head) if pos < 0 else pos + 1
 
 

@@ -132,6 +132,7 @@ def _assert_same(old, new) -> None:
 def test_streamed_read_equals_exact_read(case: str, gz: bool, tmp_path: Path, monkeypatch) -> None:
     raw, options, streamed = CASES[case]
     monkeypatch.setattr(stream, "BLOCK_BYTES", 600)  # many blocks: the proof runs across block ends
+    monkeypatch.setattr(stream, "HEAD_BYTES", 1000)
     answers: list[object] = []
 
     def spy(*args, **kwargs):
@@ -144,6 +145,23 @@ def test_streamed_read_equals_exact_read(case: str, gz: bool, tmp_path: Path, mo
     new = read_file(path, path.name, limits=LIMITS, **options)  # type: ignore[arg-type]
     assert (answers[0] is not None) == streamed
     _assert_same(read_table(path.read_bytes(), path.name, limits=LIMITS, **options), new)  # type: ignore[arg-type]
+
+
+def test_concatenated_gzip_members_stream_like_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 600)
+    text = _rows(400, "minimal")
+    cut = text.index("\n", len(text) // 2) + 1
+    path = tmp_path / "data.csv.gz"
+    path.write_bytes(gzip.compress(text[:cut].encode()) + gzip.compress(text[cut:].encode()))
+    assert (
+        stream.read_text_path(path, encoding=None, delimiter=None, has_header=True, limits=LIMITS) is not None
+    )
+    _assert_same(
+        read_table(path.read_bytes(), path.name, limits=LIMITS), read_file(path, path.name, limits=LIMITS)
+    )
+    path.write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(IngestError, match="truncated"):
+        read_file(path, path.name, limits=LIMITS)
 
 
 def test_over_the_memory_budget_is_a_bilingual_error(tmp_path: Path) -> None:
