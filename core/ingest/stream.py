@@ -229,6 +229,8 @@ def _read(
         if n_lines < 0:
             return None
         first_line += n_lines
+        if parser.rows > limits.max_rows:  # rows_in of this table: stop now, not after the last block
+            raise over_budget(source.name, parser.rows / max(source.fraction(), 1e-9), limits)
     if parser.rows == 0:
         return None  # header only: the exact path says so
     columns = parser.columns()

@@ -172,6 +172,11 @@ def test_over_the_memory_budget_is_a_bilingual_error(tmp_path: Path) -> None:
         read_file(path, path.name, limits=small)
     assert "memory" in caught.value.message_en and "GB" in caught.value.message_en
     assert "内存" in caught.value.message_zh
+    with pytest.raises(IngestError, match="memory"):  # rows over the budget, lines within it
+        read_file(path, path.name, limits=ReadLimits(max_rows=500))
+    _parquet_parts(tmp_path / "pq", n=3)
+    with pytest.raises(IngestError, match="3 parts.*6 rows.*memory"):
+        read_path(tmp_path / "pq", limits=ReadLimits(max_rows=5))
 
 
 # --- parts -----------------------------------------------------------------------------------------
