@@ -62,7 +62,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def _add_ingest(sub: Any) -> None:
     p = sub.add_parser("ingest", help="read a table, clean it and print the data-quality report")
-    p.add_argument("events", help="events table: CSV/TSV (optionally .gz/.zip), .xlsx or .parquet")
+    p.add_argument(
+        "events",
+        help="events table: CSV/TSV (optionally .gz/.zip), .xlsx or .parquet; or a folder or quoted glob of parts",
+    )
     add_read_options(
         p,
         items_help="optional items table joined on item_id (e.g. MovieLens movies.csv)",

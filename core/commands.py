@@ -50,7 +50,10 @@ class ConsoleProgress:
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by analyze and evaluate."""
-    parser.add_argument("events", help="events table (CSV/TSV/Excel/Parquet, optionally .gz/.zip)")
+    parser.add_argument(
+        "events",
+        help="events table (CSV/TSV/Excel/Parquet, optionally .gz/.zip), or a folder or quoted glob of parts",
+    )
     add_read_options(
         parser, items_help="optional items table joined on item_id", map_help="override a column mapping"
     )

@@ -12,6 +12,7 @@ Public entry points:
 - `core.ingest.items.build_items`: the items table, joined on item id; `core.ingest.sniffing.ReadLimits`
 
 Modules: sniffing (format, encoding, delimiter, header), textparse (strict and fast CSV parsers),
-read + rawtable + excel (readers), converters (ratings, timestamps, numbers), schema + synonyms
+read + rawtable + excel (readers), local + stream (local paths: files, folders and globs of parts,
+CSV streamed by pyarrow.csv, Parquet parts by pyarrow.dataset), converters (ratings, timestamps, numbers), schema + synonyms
 (mapping), items (items table), cleaning (rows -> canonical events), dataset (the composition).
 """

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from core.errors import IngestError
 from core.ingest.sniffing import ReadLimits
 
 BYTES_PER_ROW = 600
@@ -46,3 +47,20 @@ def local_file_limits(base: ReadLimits | None = None, memory: int | None = None)
         max_upload_bytes=size,
         max_decompressed_bytes=max(base.max_decompressed_bytes, size * 2),
     )
+
+
+def over_budget(name: str, rows: float, limits: ReadLimits) -> IngestError:
+    """The error for a local file whose rows (about `rows`, counted or estimated) need more memory
+    than the budget `local_file_limits` set."""
+    need, have = rows * BYTES_PER_ROW, limits.max_rows * BYTES_PER_ROW
+    return IngestError(
+        f"'{name}' has about {rows:,.0f} rows; reading them needs about {_gb(need)} of memory, over this "
+        f"machine's budget of {_gb(have)} ({limits.max_rows:,} rows, half the memory available now). "
+        "Free memory, or read a sample or a subset of the parts.",
+        f"“{name}”约有 {rows:,.0f} 行；读取需要约 {_gb(need)} 内存，超过本机 {_gb(have)} 的预算"
+        f"（{limits.max_rows:,} 行，即当前可用内存的一半）。请释放内存，或读取样本或部分分片。",
+    )
+
+
+def _gb(n: float) -> str:
+    return f"{n / 2**30:,.1f} GB"

@@ -8,8 +8,8 @@ from pathlib import Path
 from core.data import Dataset
 from core.ingest.budget import local_file_limits
 from core.ingest.cleaning import CleaningOptions, clean
-from core.ingest.guards import read_source_file
 from core.ingest.items import items_mapping
+from core.ingest.local import parts_note, read_path
 from core.ingest.plausibility import check_plausibility
 from core.ingest.rawtable import RawTable
 from core.ingest.read import read_table
@@ -18,11 +18,13 @@ from core.ingest.sniffing import ReadLimits
 from core.progress import Progress, no_progress
 
 
-def _read_source(source: str | Path | bytes, filename: str | None, limits: ReadLimits) -> tuple[bytes, str]:
+def _read(
+    source: str | Path | bytes, filename: str | None, limits: ReadLimits, **options: object
+) -> RawTable:
+    """Bytes through `read_table`; a local path (file, folder or glob of parts) through `read_path`."""
     if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source), filename or "upload"
-    path = Path(source)
-    return read_source_file(path, limits), filename or path.name
+        return read_table(bytes(source), filename or "upload", limits=limits, **options)  # type: ignore[arg-type]
+    return read_path(Path(source), filename, limits=limits, **options)  # type: ignore[arg-type]
 
 
 def load_dataset(
@@ -56,15 +58,15 @@ def load_dataset(
         limits = ReadLimits() if isinstance(events, bytes | bytearray | memoryview) else local_file_limits()
     # 1. Read the bytes as text tables.
     progress(0.0, "Reading file")
-    raw_bytes, name = _read_source(events, filename, limits)
-    raw = read_table(raw_bytes, name, encoding=encoding, delimiter=delimiter, sheet=sheet,
-                     has_header=has_header, limits=limits)  # fmt: skip
+    raw = _read(
+        events, filename, limits, encoding=encoding, delimiter=delimiter, sheet=sheet, has_header=has_header
+    )
     items_raw: RawTable | None = None
     if items is not None:
         progress(0.3, "Reading items table")
-        items_bytes, items_name = _read_source(items, items_filename, limits)
-        items_raw = read_table(items_bytes, items_name, delimiter=items_delimiter, has_header=items_has_header,
-                               limits=limits)  # fmt: skip
+        items_raw = _read(
+            items, items_filename, limits, delimiter=items_delimiter, has_header=items_has_header
+        )
     # 2. Map columns: inferred, then the caller's overrides.
     progress(0.4, "Mapping columns")
     mapping = resolve_mapping(list(raw.frame.columns), mapping_overrides, header_row=raw.header_row)
@@ -76,6 +78,10 @@ def load_dataset(
     if items_raw is not None:
         for column in items_mapping(items_raw, items_mapping_overrides).text:
             text_columns.setdefault(column, items_raw.frame[column])
+    if raw.parts:  # read from parts: say which part each run-on line number is in
+        dataset.report.warnings.append(parts_note(raw))
+        if dataset.rejected is not None and len(dataset.rejected):
+            dataset.rejected["part"] = raw.locate(dataset.rejected["line"].to_numpy())
     findings = check_plausibility(dataset, text_columns=text_columns)
     dataset.report.plausibility = [f.to_dict() for f in findings]
     from core.embed.language import detect_language

@@ -175,10 +175,7 @@ def check_parquet(raw: bytes, limits: ReadLimits) -> None:
     import pyarrow.parquet as pq
 
     if len(raw) < 12 or not raw.endswith(b"PAR1"):
-        raise IngestError(
-            "The Parquet file is truncated: its footer (the end of the file) is missing. Upload the complete file.",
-            "Parquet 文件不完整：缺少文件末尾的元数据。请上传完整的文件。",
-        )
+        raise parquet_truncated()
     try:
         meta = pq.ParquetFile(io.BytesIO(raw)).metadata
     except (pa.ArrowException, OSError) as exc:
@@ -193,6 +190,13 @@ def check_parquet(raw: bytes, limits: ReadLimits) -> None:
             f"The table has {meta.num_columns:,} columns, over the {limits.max_columns:,}-column limit.",
             f"数据表有 {meta.num_columns:,} 列，超过 {limits.max_columns:,} 列的上限。",
         )
+
+
+def parquet_truncated() -> IngestError:
+    return IngestError(
+        "The Parquet file is truncated: its footer (the end of the file) is missing. Upload the complete file.",
+        "Parquet 文件不完整：缺少文件末尾的元数据。请上传完整的文件。",
+    )
 
 
 _SHAPE_REASONS = ("too_many_fields", "too_few_fields", "malformed_quotes", "unterminated_quote")

@@ -34,10 +34,23 @@ class RawTable:
     header_row: int = 1  # 1-based line/row of the header (0: none, for parquet or has_header=False)
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(REJECT_COLUMNS)))
     warnings: tuple[str, ...] = ()
+    # Read from several parts (a folder or glob): (part name, line offset) in reading order. Line
+    # numbers then run on across the parts: part k's line j is offset_k + j (`locate` undoes it).
+    parts: tuple[tuple[str, int], ...] = ()
 
     @property
     def rows_in(self) -> int:
         return len(self.frame) + len(self.rejects)
+
+    def locate(self, lines: np.ndarray) -> list[str]:
+        """ "part:line" of each (run-on) line number; the plain number when there are no parts."""
+        lines = np.asarray(lines, dtype=np.int64)
+        if not self.parts:
+            return [str(int(v)) for v in lines]
+        offsets = np.array([o for _, o in self.parts], dtype=np.int64)
+        k = np.searchsorted(offsets, lines, side="left") - 1  # the part whose offset is below the line
+        k = np.clip(k, 0, len(offsets) - 1)
+        return [f"{self.parts[i][0]}:{int(v - offsets[i])}" for i, v in zip(k, lines, strict=True)]
 
 
 def frame_from_rows(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from pathlib import PurePath
 
 import numpy as np
@@ -173,43 +174,10 @@ def _read_text(
         warnings.append(f"Removed {text.count(chr(0)):,} NUL characters.")
         text = text.replace("\x00", "")
     lines = _split_lines(text)
-    start = 0
-    sep = excel_sep_line(lines[0]) if lines else None
-    if sep:
-        start = 1
-    delimiter = delimiter or sep or sniff_delimiter(lines[start : start + 100])
-    check_delimiter(delimiter)
-    # Header: skip empty lines and title lines above it.
-    sample = lines[start : start + 50]
-    try:
-        sample_rows = list(csv.reader(sample, delimiter=delimiter))
-    except csv.Error:
-        sample_rows = [line.split(delimiter) for line in sample]
-    if not has_header:
-        header_index = start + next(
-            (i for i, row in enumerate(sample_rows) if any(c.strip() for c in row)), 0
-        )
-        header = positional_header(sample_rows)
-        header_lines = 0
-    else:
-        header_index = start + find_header(sample_rows)
-    if has_header and header_index > start:
-        warnings.append(
-            f"Skipped {header_index - start} line(s) above the header; the header is line {header_index + 1}."
-        )
-    try:
-        if has_header:
-            reader = csv.reader(lines[header_index:], delimiter=delimiter, strict=True)
-            header = next(reader)
-            header_lines = reader.line_num
-    except (csv.Error, StopIteration) as exc:
-        raise IngestError("The header line cannot be read.", "无法读取表头行。") from exc
-    if len(header) > limits.max_columns:
-        raise IngestError(
-            f"The table has {len(header):,} columns, over the {limits.max_columns:,}-column limit.",
-            f"数据表有 {len(header):,} 列，超过 {limits.max_columns:,} 列的上限。",
-        )
-    start = header_index + header_lines
+    delimiter, header, header_index, start, prelude_warnings = text_prelude(
+        lines, delimiter, limits, has_header
+    )
+    warnings.extend(prelude_warnings)
     parsed = None
     if fast and not decoded.has_invalid_bytes:
         parsed = _parse_fast(text, lines, start, delimiter, len(header), limits)
@@ -247,6 +215,52 @@ def _read_text(
     )
 
 
+def text_prelude(
+    lines: list[str], delimiter: str | None, limits: ReadLimits, has_header: bool = True
+) -> tuple[str, list[str], int, int, list[str]]:
+    """Delimiter, header fields, header line index, index of the first body line and warnings, from
+    the first lines of a text (only the first ~150 lines are looked at; shared by the path reader)."""
+    warnings: list[str] = []
+    start = 0
+    sep = excel_sep_line(lines[0]) if lines else None
+    if sep:
+        start = 1
+    delimiter = delimiter or sep or sniff_delimiter(lines[start : start + 100])
+    check_delimiter(delimiter)
+    # Header: skip empty lines and title lines above it.
+    sample = lines[start : start + 50]
+    try:
+        sample_rows = list(csv.reader(sample, delimiter=delimiter))
+    except csv.Error:
+        sample_rows = [line.split(delimiter) for line in sample]
+    if not has_header:
+        header_index = start + next(
+            (i for i, row in enumerate(sample_rows) if any(c.strip() for c in row)), 0
+        )
+        header = positional_header(sample_rows)
+        header_lines = 0
+    else:
+        header_index = start + find_header(sample_rows)
+    if has_header and header_index > start:
+        warnings.append(
+            f"Skipped {header_index - start} line(s) above the header; the header is line {header_index + 1}."
+        )
+    try:
+        if has_header:
+            reader = csv.reader(itertools.islice(lines, header_index, None), delimiter=delimiter, strict=True)
+            header = next(reader)
+            header_lines = reader.line_num
+    except (csv.Error, StopIteration) as exc:
+        raise IngestError("The header line cannot be read.", "无法读取表头行。") from exc
+    if len(header) > limits.max_columns:
+        raise IngestError(
+            f"The table has {len(header):,} columns, over the {limits.max_columns:,}-column limit.",
+            f"数据表有 {len(header):,} 列，超过 {limits.max_columns:,} 列的上限。",
+        )
+    start = header_index + header_lines
+    return delimiter, header, header_index, start, warnings
+
+
 def check_delimiter(delimiter: str) -> None:
     """IngestError unless `delimiter` can separate fields: one character, not a quote or line end."""
     if len(delimiter) != 1:
@@ -264,18 +278,23 @@ def check_delimiter(delimiter: str) -> None:
 
 
 # --- parquet ---------------------------------------------------------------------------------------
-def _read_parquet(raw: bytes) -> RawTable:
+def _read_parquet(raw: bytes | str) -> RawTable:
     """Columns converted one at a time (one column's Python objects alive at once); a column whose
     values Python cannot represent (timestamps past year 9999) is read as Arrow's text instead."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(io.BytesIO(raw))
+        table = pq.read_table(io.BytesIO(raw) if isinstance(raw, bytes) else raw)
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(
             f"The Parquet file cannot be read ({exc}).", f"无法读取 Parquet 文件（{exc}）。"
         ) from exc
+    return parquet_text(table)
+
+
+def parquet_text(table) -> RawTable:
+    """An Arrow table as a RawTable of exact strings (rows numbered 1..n, no header line)."""
     from core.ingest.columnar import arrow_text
 
     columns = {}
