@@ -227,7 +227,8 @@ def test_the_row_limit_from_under_1mb_of_gzip_stays_under_2gb(tmp_path: Path) ->
     body = b"".join(b"u%d,i%d,t%d\n" % (i % 7, i % 13, i % 5) for i in range(4_999_000))
     path.write_bytes(gzip.compress(b"user_id,item_id,title\n" + body, 9))
     assert path.stat().st_size < 2**20
-    run = _ingest(path)
+    # five distinct titles in 5M rows is what the plausibility gate is for; this test is about memory
+    run = _ingest(path, "--accept-warnings")
     assert run.code == 0 and run.report["rows_in"] == 4_999_000
     print(
         f"5M rows from {path.stat().st_size:,} B of gzip: peak RSS {run.peak_rss_mb:.0f} MB in {run.seconds:.0f}s"
