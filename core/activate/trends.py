@@ -164,9 +164,9 @@ class _ProfileWalk:
     build_profiles infers it from the events it is given): Z is carried for each scale that can
     occur, and the period's scale picks one. A user whose profile build_profiles would treat
     specially (no positive weight: the unsigned fallback; a vector that may be below its zero-norm
-    threshold; no usable event) is built by build_profiles itself from their events up to the end of
-    the period, as before. Result: the same segments as one build_profiles per period, up to float
-    rounding, at the cost of one pass.
+    threshold; no usable event) gets their full vector from their events up to the end of the
+    period, by build_profiles' rules (`_exact`). Result: the same segments as one build_profiles per
+    period (tests/core/test_trends.py checks it against that), up to float rounding, in one pass.
     """
 
     def __init__(
@@ -279,8 +279,9 @@ class _ProfileWalk:
         return np.asarray(self.user_values[kept], dtype=object), labels
 
     def _exact(self, codes: np.ndarray, hi: int, scale: int) -> tuple[np.ndarray, np.ndarray]:
-        """(user codes, segments) of those of these users who have a profile. These users' profiles as build_profiles makes them from their events up to the period's
-        end (rows [0, hi)), on the period's rating scale: the unsigned fallback, the zero-norm rule."""
+        """(user codes, segments) of those of these users who have a profile, the profile made as
+        build_profiles makes it from their events up to the period's end (rows [0, hi)) on the
+        period's rating scale: the unsigned fallback when no weight is positive, the zero-norm rule."""
         from core.embed.profiles import _ZERO_NORM
         from core.segment.clustering import assign
 
