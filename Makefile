@@ -2,6 +2,7 @@
 VENV      := .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
+MAP_STAMP := $(VENV)/.map-kernels
 PORT      ?= 8501
 export PYTHONHASHSEED := 0
 export HF_HUB_OFFLINE := 1
@@ -10,13 +11,20 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: install run test test-slow lint format bench browser-deps screenshots sample-data clean
 
-install: $(STAMP)
+install: $(STAMP) $(MAP_STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
+
+## UMAP's numba kernels compile once per installation (30-60 s): a tiny fit puts them in numba's
+## disk cache now (core/segment/projection.py: $$NUMBA_CACHE_DIR, else the user cache dir), so the
+## first map on a fresh machine loads them instead. Runs again only after a (re)install.
+$(MAP_STAMP): $(STAMP)
+	$(PY) -c "from core.segment.projection import warm_up; print(f'UMAP kernels compiled and cached ({warm_up():.0f} s)')"
+	touch $(MAP_STAMP)
 
 ## Start the dashboard (sample data is one click away on the Data page).
 run: install

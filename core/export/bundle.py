@@ -103,7 +103,7 @@ def _versions(model_id: str) -> dict[str, str]:
 
 
 def bundle_bytes(view: ExportView) -> bytes:
-    """The bundle of an export view as zip bytes (deflated)."""
+    """The bundle of an export view as zip bytes (deflated; profiles.npy stored: it barely deflates)."""
     model_id = str(view.embedding_info.get("model_id") or view.settings.get("model") or "")
     segments = [
         {
@@ -168,7 +168,9 @@ def bundle_bytes(view: ExportView) -> bytes:
         for name, array in arrays.items():
             npy = io.BytesIO()
             np.save(npy, array, allow_pickle=False)
-            zf.writestr(name, npy.getvalue())
+            # float16 profiles deflate by ~4% at ~1.5 s per 100k users: stored as they are.
+            stored = name in PROFILE_MEMBERS
+            zf.writestr(name, npy.getvalue(), compress_type=zipfile.ZIP_STORED if stored else None)
     return buffer.getvalue()
 
 

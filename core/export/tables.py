@@ -46,6 +46,8 @@ def neutralise(value: str) -> str:
 
 def _cell(value: Any) -> Any:
     """Numbers (not bools) stay numeric; None/NaN become empty; everything else is neutralised text."""
+    if type(value) is str:  # the common case first
+        return neutralise(value)
     if value is None:
         return ""
     if isinstance(value, bool | np.bool_):
@@ -134,14 +136,17 @@ def _write_sheet(book: Any, fmt: dict[str, Any], name: str, frame: pd.DataFrame,
         sheet.write_string(0, col, _clip(neutralise(title)), fmt["header"])
     truncated = len(frame) > max_rows - 1
     rows = frame.head(max_rows - 2) if truncated else frame
-    for r, record in enumerate(rows.itertuples(index=False, name=None), start=1):
-        for c, value in enumerate(record):
-            cell = _cell(value)
-            if isinstance(cell, str):
+    # Column by column into cells (a list per column: no per-row pandas objects), then row by row
+    # (constant_memory streams rows in order).
+    cells = [[_cell(v) for v in rows.iloc[:, c].tolist()] for c in range(rows.shape[1])]
+    write_string, write_number = sheet.write_string, sheet.write_number
+    for r, record in enumerate(zip(*cells, strict=True), start=1):
+        for c, cell in enumerate(record):
+            if type(cell) is str:
                 if cell:
-                    sheet.write_string(r, c, _clip(cell))
+                    write_string(r, c, cell if len(cell) <= EXCEL_MAX_CELL else _clip(cell))
             else:
-                sheet.write_number(r, c, cell)
+                write_number(r, c, cell)
     if truncated:
         sheet.write_string(
             len(rows) + 1,

@@ -6,7 +6,6 @@ forget a guard. `write_all` writes the four files under names from a template (n
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -85,20 +84,27 @@ def build_view(
     )
     if control is not None and control.on:
         members["control"] = control_flags(raw_ids.tolist(), control)  # drawn on the raw id: stable per key
-    rec_rows: list[tuple[str, int, str]] = []
+    recs = pd.DataFrame([], columns=["user_id", "rank", "item"])
     if recommendations:
-        # Items repeat across users (100k users x 5 recommendations over ~20k items): scrub each once.
-        clean = functools.lru_cache(maxsize=None)(_scrub_text if settings.scrub_pii else str)
-        per_user = [[clean(i) for i in list(recommendations.get(u, []))[:top_n]] for u in raw_ids]
-        width = max((len(r) for r in per_user), default=0)
-        for rank in range(width):
-            members[f"rec_{rank + 1}"] = [r[rank] if rank < len(r) else "" for r in per_user]
-        rec_rows = [
-            (shown[u], rank + 1, item)
-            for u, r in zip(raw_ids, per_user, strict=True)
-            for rank, item in enumerate(r)
-        ]
-    recs = pd.DataFrame(rec_rows, columns=["user_id", "rank", "item"])
+        # Items repeat across users (100k users x 5 recommendations over ~20k items): scrub each
+        # distinct item once, then place them with arrays (no per-user Python lists).
+        clean = _scrub_text if settings.scrub_pii else str
+        per_user = [list(recommendations.get(u, []))[:top_n] for u in raw_ids]
+        lengths = np.fromiter((len(r) for r in per_user), dtype=np.int64, count=len(per_user))
+        flat = [item for r in per_user for item in r]
+        codes, distinct = pd.factorize(pd.Series(flat, dtype=object))
+        items = np.asarray([clean(i) for i in distinct] + [""], dtype=object)[codes]
+        missing = np.flatnonzero(codes < 0)  # None / NaN items: as str() writes each
+        items[missing] = [clean(flat[i]) for i in missing]
+        starts = np.cumsum(lengths) - lengths
+        for rank in range(int(lengths.max(initial=0))):
+            has = lengths > rank
+            column = np.full(len(per_user), "", dtype=object)
+            column[has] = items[starts[has] + rank]
+            members[f"rec_{rank + 1}"] = column
+        owners = np.repeat(np.asarray([shown[u] for u in raw_ids], dtype=object), lengths)
+        ranks = np.arange(len(flat), dtype=np.int64) - np.repeat(starts, lengths) + 1
+        recs = pd.DataFrame({"user_id": owners, "rank": ranks, "item": items})
 
     centroid_ids = np.arange(len(seg.centroids), dtype=np.int64)
     centroid_ids[np.isin(centroid_ids, guard.merged_ids)] = -1

@@ -88,23 +88,30 @@ def _build_interactions(
     use_ratings: bool,
     reference_time: pd.Timestamp | None,
 ) -> Interactions:
-    item_index = pd.Index(item_ids)
-    cols = item_index.get_indexer(events["item_id"].astype(str))
-    ev = events.loc[cols >= 0]
-    cols = cols[cols >= 0]
+    # Codes first: the catalogue lookups run over the distinct ids, not every event.
+    item_codes, item_values = pd.factorize(events["item_id"].astype(str))
+    cols = np.append(pd.Index(item_ids).get_indexer(item_values), -1)[item_codes]
+    keep = np.flatnonzero(cols >= 0)
+    cols = cols[keep]
     table = {**DEFAULT_EVENT_WEIGHTS, **(weights or {})}
-    w = ev["event_type"].map(table).fillna(1.0).to_numpy(dtype=np.float64)
-    if use_ratings and "rating" in ev and ev["rating"].notna().any():
-        rating = ev["rating"].to_numpy(dtype=np.float64)
+    type_codes, type_values = pd.factorize(events["event_type"])
+    per_type = pd.Series(type_values).map(table).fillna(1.0).to_numpy(dtype=np.float64)
+    w = np.append(per_type, 1.0)[type_codes[keep]]  # a missing type weighs 1, like an unknown one
+    rating = (
+        events["rating"].to_numpy(dtype=np.float64, na_value=np.nan)[keep]
+        if use_ratings and "rating" in events
+        else None
+    )
+    if rating is not None and not np.isnan(rating).all():
         top = np.nanmax(rating)
         w = w * np.where(np.isnan(rating), 1.0, np.clip(rating / top, 0.05, 1.0) if top > 0 else 1.0)
-    if half_life_days and "timestamp" in ev and ev["timestamp"].notna().any():
-        ts = pd.to_datetime(ev["timestamp"])
+    if half_life_days and "timestamp" in events and events["timestamp"].notna().any():
+        ts = pd.to_datetime(events["timestamp"]).iloc[keep]
         ref = reference_time if reference_time is not None else ts.max()
         age = ((ref - ts).dt.total_seconds() / 86400.0).fillna(0.0).clip(lower=0.0).to_numpy()
         w = w * 0.5 ** (age / float(half_life_days))
-    user_ids = np.array(sorted(ev["user_id"].astype(str).unique()), dtype=object)
-    rows = pd.Index(user_ids).get_indexer(ev["user_id"].astype(str))
+    rows, users = pd.factorize(events["user_id"].astype(str).iloc[keep], sort=True)
+    user_ids = np.asarray(users, dtype=object)
     shape = (len(user_ids), len(item_ids))
     matrix = sparse.csr_matrix((w, (rows, cols)), shape=shape)
     seen = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)

@@ -72,6 +72,17 @@ def test_round_trip_restores_labels_names_and_config(analysis, view, raw: bytes)
     }  # exact ids, not neutralised
 
 
+def test_profiles_are_stored_and_read_back(analysis, raw: bytes) -> None:
+    """profiles.npy (float16, barely deflates) is stored uncompressed; the text members are deflated."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        kinds = {info.filename: info.compress_type for info in zf.infolist()}
+    assert kinds["profiles.npy"] == zipfile.ZIP_STORED
+    assert kinds["assignments.json"] == zipfile.ZIP_DEFLATED
+    bundle = load_bundle(raw)
+    assert bundle.profiles is not None
+    assert np.allclose(bundle.profiles, analysis.profiles.vectors, atol=1e-3)
+
+
 def test_bundle_from_a_file_path(raw: bytes, tmp_path) -> None:
     path = tmp_path / "bundle.zip"
     path.write_bytes(raw)

@@ -119,3 +119,30 @@ def test_recommend_before_fit_is_a_domain_error():
 def test_content_without_vectors_is_a_domain_error():
     with pytest.raises(ConfigError):
         RECOMMENDERS["content"]().fit(toy_events(), item_ids=ITEMS)
+
+
+def test_interactions_weigh_each_event_as_documented() -> None:
+    """build_interactions (h14-export: codes first): per (user, item) the sum of type weight x
+    rating / max rating x decay; unknown items dropped; a missing or unknown type weighs 1;
+    users sorted as strings (Chinese and digits too)."""
+    from core.recommend.base import build_interactions
+
+    t = pd.Timestamp("2024-03-01")
+    events = pd.DataFrame(
+        {
+            "user_id": ["b", "a", "用户", "a", "b", "10", "a"],
+            "item_id": ["x", "x", "y", "nope", "y", "x", "x"],
+            "event_type": ["purchase", "view", None, "view", "weird", "cart", "view"],
+            "rating": [np.nan, 2.0, np.nan, np.nan, 4.0, np.nan, np.nan],
+            "timestamp": [t, t - pd.Timedelta(days=10), t, t, t, t, t],
+        }
+    )
+    got = build_interactions(events, ["x", "y"], half_life_days=10.0)
+    assert got.user_ids.tolist() == sorted(["a", "b", "用户", "10"])
+    weights = pd.DataFrame(got.weights.toarray(), index=got.user_ids, columns=["x", "y"])
+    assert weights.loc["a", "x"] == pytest.approx(1.0 * 0.5 * 0.5 + 1.0)  # rating 2/4, 10 days old; + view
+    assert weights.loc["b", "x"] == pytest.approx(3.0) and weights.loc["b", "y"] == pytest.approx(1.0)
+    assert weights.loc["用户", "y"] == pytest.approx(1.0) and weights.loc["10", "x"] == pytest.approx(2.0)
+    assert got.seen.toarray().sum() == 5 and set(got.seen.data) == {1.0}
+    unrated = build_interactions(events, ["x", "y"], use_ratings=False)
+    assert unrated.weights.toarray()[got.user_ids.tolist().index("a"), 0] == pytest.approx(2.0)

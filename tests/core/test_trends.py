@@ -160,3 +160,80 @@ def test_report_skips_trends_above_the_event_cap(planted) -> None:
     analysis, _ = planted
     assert try_trends(analysis, max_events=len(analysis.dataset.events) - 1) is None
     assert try_trends(analysis) is not None
+
+
+# --- h14-export: the one-pass walk gives the segments of one build_profiles per period -----------
+def _reference_sizes(analysis) -> pd.DataFrame:
+    """The former algorithm, kept as the reference: per period, build_profiles over the active
+    users' events up to the period's end, then nearest centroid. (period, segment_id) -> users."""
+    from core.embed.profiles import build_profiles
+    from core.segment.clustering import assign
+
+    events = analysis.dataset.events
+    stamps = pd.to_datetime(events["timestamp"], errors="coerce")
+    timed = events.loc[stamps.notna()].assign(_ts=stamps[stamps.notna()])
+    freq = "W-SUN" if choose_granularity(timed["_ts"]) == "week" else "M"
+    timed = timed.assign(_period=timed["_ts"].dt.to_period(freq))
+    config = analysis.config
+    rows = []
+    for period in sorted(timed["_period"].unique()):
+        users = timed.loc[timed["_period"] == period, "user_id"].astype(str).unique()
+        history = timed[(timed["_ts"] <= period.end_time) & timed["user_id"].astype(str).isin(users)]
+        profiles = build_profiles(
+            history, analysis.item_ids, analysis.item_vectors, weights=config.weights,
+            half_life_days=config.half_life_days, use_ratings=config.use_ratings,
+            reference_time=period.end_time,
+        )  # fmt: skip
+        labels = assign(profiles.vectors, analysis.segmentation)[0] if len(profiles) else []
+        counts = pd.Series(labels, dtype="int64").value_counts()
+        for segment_id, n in counts.items():
+            rows.append((str(period), int(segment_id), int(n)))
+        if len(users) > len(profiles):
+            rows.append((str(period), UNASSIGNED, len(users) - len(profiles)))
+    return pd.DataFrame(rows, columns=["period", "segment_id", "users"]).set_index(["period", "segment_id"])
+
+
+def _walk_sizes(trends: Trends) -> pd.DataFrame:
+    sizes = trends.sizes[trends.sizes["users"] > 0]
+    return sizes[["period", "segment_id", "users"]].set_index(["period", "segment_id"])
+
+
+def _same_sizes(analysis) -> None:
+    expected = _reference_sizes(analysis).sort_index()
+    got = _walk_sizes(segment_trends(analysis)).sort_index()
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_one_pass_matches_a_profile_build_per_period(planted) -> None:
+    analysis, _ = planted
+    _same_sizes(analysis)
+
+
+def test_one_pass_matches_with_ratings_fallback_and_zero_weights(planted) -> None:
+    """The cases build_profiles treats specially: users with only low ratings (the unsigned
+    fallback), likes and dislikes, an event type weighted 0 (users left unassigned), ratings on a
+    1-10 scale from the middle of the span on (the scale of early periods differs), no decay."""
+    from dataclasses import replace
+
+    analysis, _ = planted
+    events = analysis.dataset.events.copy()
+    users = events["user_id"].astype(str)
+    stamps = pd.to_datetime(events["timestamp"])
+    codes = pd.factorize(users, sort=True)[0]
+    rating = pd.Series(float("nan"), index=events.index)
+    rating[codes % 7 == 1] = 1.0  # only low ratings: every weight negative -> engagement fallback
+    rating[(codes % 7 == 2) & (events.index.to_series() % 2 == 0)] = 5.0  # likes and dislikes
+    rating[(codes % 7 == 2) & (events.index.to_series() % 2 == 1)] = 1.0
+    late = stamps > stamps.min() + (stamps.max() - stamps.min()) / 2
+    rating[(codes % 7 == 3) & late] = 9.0  # first 10-point ratings half-way: the scale changes
+    events["rating"] = rating.to_numpy()
+    event_type = events["event_type"].astype(str).to_numpy(dtype=object)
+    event_type[codes % 7 == 4] = "ignored"  # weighted 0 below: these users have no profile
+    events["event_type"] = event_type
+    weights = {**analysis.config.weights, "ignored": 0.0}
+    for half_life in (analysis.config.half_life_days, None, 3.0):
+        config = analysis.config.with_(event_weights=weights, half_life_days=half_life)
+        changed = replace(analysis, config=config, dataset=replace(analysis.dataset, events=events))
+        trends = segment_trends(changed)
+        assert (trends.sizes["segment_id"] == UNASSIGNED).any()  # the weight-0 users
+        _same_sizes(changed)
