@@ -29,7 +29,7 @@ import zipfile
 from dataclasses import dataclass, fields
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -103,7 +103,16 @@ def _versions(model_id: str) -> dict[str, str]:
 
 
 def bundle_bytes(view: ExportView) -> bytes:
-    """The bundle of an export view as zip bytes (deflated; profiles.npy stored: it barely deflates)."""
+    """The bundle of an export view as zip bytes (the dashboard's download button)."""
+    buffer = io.BytesIO()
+    write_bundle(view, buffer)
+    return buffer.getvalue()
+
+
+def write_bundle(view: ExportView, target: str | Path | IO[bytes]) -> None:
+    """Write the bundle of an export view as a zip to a path or a binary file (deflated; profiles.npy
+    stored: float16 barely deflates). Arrays are written straight into their member, so a 1M-user
+    bundle never holds its profiles as bytes besides the array itself."""
     model_id = str(view.embedding_info.get("model_id") or view.settings.get("model") or "")
     segments = [
         {
@@ -159,28 +168,31 @@ def bundle_bytes(view: ExportView) -> bytes:
         arrays["tfidf_features.npy"] = np.ascontiguousarray(state["tfidf_features"], dtype=np.int64)
         arrays["tfidf_idf.npy"] = np.ascontiguousarray(state["tfidf_idf"], dtype=np.float32)
         arrays["tfidf_components.npy"] = np.ascontiguousarray(state["tfidf_components"], dtype=np.float32)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         for name in JSON_MEMBERS:
             zf.writestr(name, json.dumps(documents[name], ensure_ascii=False, default=str, allow_nan=False))
         for name, doc in extra_json.items():
             zf.writestr(name, json.dumps(doc, ensure_ascii=False, allow_nan=False))
         for name, array in arrays.items():
-            npy = io.BytesIO()
-            np.save(npy, array, allow_pickle=False)
             # float16 profiles deflate by ~4% at ~1.5 s per 100k users: stored as they are.
-            stored = name in PROFILE_MEMBERS
-            zf.writestr(name, npy.getvalue(), compress_type=zipfile.ZIP_STORED if stored else None)
-    return buffer.getvalue()
+            info = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+            info.compress_type = zipfile.ZIP_STORED if name in PROFILE_MEMBERS else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16  # as writestr gives
+            with zf.open(info, "w", force_zip64=array.nbytes > (1 << 30)) as handle:
+                np.save(handle, array, allow_pickle=False)
 
 
-def _read_members(source: str | Path | bytes) -> dict[str, bytes]:
-    """Every expected member's bytes, after checking the zip directory (no extraction to disk)."""
-    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+def _open_zip(source: str | Path | bytes) -> zipfile.ZipFile:
+    """The bundle's zip, from bytes or read from its path as needed (a 1M-user bundle is > 1 GB)."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
+        return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else Path(source))
     except (zipfile.BadZipFile, OSError) as exc:
         raise invalid("not a zip file.", "不是 zip 文件。") from exc
+
+
+def _read_members(zf: zipfile.ZipFile) -> dict[str, bytes]:
+    """Every expected member's bytes after checking the zip directory (no extraction to disk), except
+    profiles.npy: its size follows from the assignments, so `_read_profiles` reads it against them."""
     expected = set(JSON_MEMBERS) | set(NPY_MEMBERS)
     allowed = expected | set(OPTIONAL_MEMBERS)
     infos = zf.infolist()
@@ -193,35 +205,43 @@ def _read_members(source: str | Path | bytes) -> dict[str, bytes]:
     missing = sorted(expected - set(names))
     if missing:
         raise invalid(f"missing {', '.join(missing)}.", f"缺少 {', '.join(missing)}。")
+    infos = [i for i in infos if i.filename not in PROFILE_MEMBERS]
     total = sum(i.file_size for i in infos)
     if total > MAX_BUNDLE_BYTES:
         raise invalid(
             f"it unpacks to {total:,} bytes (limit {MAX_BUNDLE_BYTES:,}).",
             f"解压后 {total:,} 字节，超过上限。",
         )
-    out: dict[str, bytes] = {}
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise invalid("encrypted members.", "成员已加密。")
-        if (
-            info.file_size > MAX_MEMBER_BYTES
-            or info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096
-        ):
-            raise invalid(
-                f"{info.filename} is suspiciously large for its size in the zip.",
-                f"{info.filename} 压缩比异常。",
-            )
-        try:
-            with zf.open(info) as handle:
-                data = handle.read(info.file_size + 1)  # never more than the directory promised
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-            raise invalid(f"{info.filename} is damaged.", f"{info.filename} 已损坏。") from exc
-        if len(data) != info.file_size:
-            raise invalid(
-                f"{info.filename} does not match the zip directory.", f"{info.filename} 与目录不符。"
-            )
-        out[info.filename] = data
-    return out
+    return {info.filename: _member(zf, info, MAX_MEMBER_BYTES) for info in infos}
+
+
+def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    if info.flag_bits & 0x1:
+        raise invalid("encrypted members.", "成员已加密。")
+    if info.file_size > limit or info.file_size > MAX_RATIO * max(info.compress_size, 1) + 4096:
+        raise invalid(
+            f"{info.filename} is suspiciously large for its size in the zip.",
+            f"{info.filename} 压缩比异常。",
+        )
+    try:
+        with zf.open(info) as handle:
+            data = handle.read(info.file_size + 1)  # never more than the directory promised
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise invalid(f"{info.filename} is damaged.", f"{info.filename} 已损坏。") from exc
+    if len(data) != info.file_size:
+        raise invalid(f"{info.filename} does not match the zip directory.", f"{info.filename} 与目录不符。")
+    return data
+
+
+def _read_profiles(zf: zipfile.ZipFile, n_users: int, dim: int) -> np.ndarray | None:
+    """profiles.npy, when present, no larger than (n_users, dim) float16 plus its header allows."""
+    if "profiles.npy" not in zf.namelist():
+        return None
+    limit = n_users * dim * 2 + 4096  # float16 rows as the assignments, and the .npy header
+    data = _member(zf, zf.getinfo("profiles.npy"), limit)
+    profiles = _npy({"profiles.npy": data}, "profiles.npy", "f")
+    del data
+    return profiles
 
 
 def _json(members: dict[str, bytes], name: str) -> Any:
@@ -247,10 +267,15 @@ def _npy(members: dict[str, bytes], name: str, kind: str) -> np.ndarray:
 
 def load_bundle(source: str | Path | bytes) -> Bundle:
     """Read and validate a bundle written by `write_all`/`bundle_bytes`. Raises IngestError when invalid."""
+    with _open_zip(source) as zf:
+        return _load(zf)
+
+
+def _load(zf: zipfile.ZipFile) -> Bundle:
     from core.config import AnalysisConfig
     from core.data import IngestReport
 
-    members = _read_members(source)
+    members = _read_members(zf)
     manifest = _json(members, "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise invalid("wrong format marker.", "格式标记不符。")
@@ -273,10 +298,10 @@ def load_bundle(source: str | Path | bytes) -> Bundle:
     known_ids = set(segments["segment_id"].tolist()) | {-1}
     check_centroids(centroids, centroid_ids, known_ids)
     assignments = assignments_frame(_json(members, "assignments.json"), known_ids)
-    profiles = None
-    if "profiles.npy" in members:
-        profiles = _npy(members, "profiles.npy", "f").astype(np.float32)
+    profiles = _read_profiles(zf, len(assignments), centroids.shape[1])
+    if profiles is not None:
         check_profiles(profiles, len(assignments), centroids.shape[1])
+        profiles = profiles.astype(np.float32)
 
     report_raw = _json(members, "ingest_report.json")
     if not isinstance(report_raw, dict):

@@ -163,7 +163,7 @@ def write_all(
     File names come from FILE_NAMES (plus an optional [A-Za-z0-9_-] prefix such as the run id),
     never from the upload's name. Each file is written to a temporary name and renamed when complete.
     """
-    from core.export.bundle import bundle_bytes
+    from core.export.bundle import write_bundle
     from core.export.report import html_report
     from core.export.tables import excel_bytes, members_csv_bytes
 
@@ -187,13 +187,15 @@ def write_all(
         "members": lambda: members_csv_bytes(view),
         "excel": lambda: excel_bytes(view),
         "html": lambda: html_report(view).encode("utf-8"),
-        "bundle": lambda: bundle_bytes(view),
     }
     written: dict[str, Path] = {}
-    for kind, make in payloads.items():
+    for kind in (*payloads, "bundle"):
         path = out / f"{prefix}{FILE_NAMES[kind]}"
         tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(make())
+        if kind == "bundle":
+            write_bundle(view, tmp)  # streamed: at 1M users its profiles alone are 1.3 GB
+        else:
+            tmp.write_bytes(payloads[kind]())
         os.replace(tmp, path)
         written[kind] = path
     return written

@@ -259,3 +259,33 @@ def test_cli_assign_writes_a_neutralised_csv(raw: bytes, tmp_path) -> None:
     rows = list(csv.DictReader((tmp_path / "assigned.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert {r["user_id"]: r["segment_id"] for r in rows} == {"new-0": "0", "'=1+1": "1", "new-3": "-1"}
     assert summary["users"] == 3 and summary["per_segment"]["Other"] == 1
+
+
+def test_profiles_are_bounded_by_the_assignments_not_the_member_cap(
+    raw: bytes, view, tmp_path, monkeypatch
+) -> None:
+    """At 1M users x 640 dims profiles.npy is 1.3 GB, over the generic caps: it is checked against
+    the assignments instead, read from the path, and a larger one is still refused."""
+    import core.export.bundle as bundle_module
+    from core.export.bundle import write_bundle
+
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        sizes = {i.filename: i.file_size for i in zf.infolist()}
+    # caps that everything but the profiles fits exactly (the total would fail with them counted)
+    others = max(size for name, size in sizes.items() if name != "profiles.npy")
+    monkeypatch.setattr(bundle_module, "MAX_MEMBER_BYTES", max(others, 1))
+    monkeypatch.setattr(bundle_module, "MAX_BUNDLE_BYTES", sum(sizes.values()) - sizes["profiles.npy"])
+    path = tmp_path / "bundle.zip"
+    write_bundle(view, path)  # streamed to the file: the same zip as the download
+    bundle = load_bundle(path)
+    assert bundle.profiles is not None and bundle.profiles.shape == view.profiles.shape
+    # far more rows than there are users: refused from the zip directory, before it is read
+    bigger = (
+        np.random.default_rng(0)
+        .random((view.profiles.shape[0] + 5000, view.profiles.shape[1]))
+        .astype(np.float16)
+    )
+    npy = io.BytesIO()
+    np.save(npy, bigger)
+    with pytest.raises(IngestError, match="suspiciously large"):
+        load_bundle(_rezip(raw, replace={"profiles.npy": npy.getvalue()}))
