@@ -2,12 +2,17 @@
 
 Each run is a fresh process (as a user runs it) with its own cache directory: a cold run (empty
 embedding cache) and, for the largest size, a warm re-run. Wall time per stage comes from
-summary.json's `timings`; peak RSS is the child's `ru_maxrss` (resource.getrusage), which counts
-the whole process including numpy/torch buffers. The load average is recorded with the figures:
-the machine is shared.
+summary.json's `timings`; peak RSS is the peak of the summed resident sets of the run's whole
+process tree, sampled from /proc every 0.5 s (the Spark engine is a Python driver, a JVM and Python
+workers; elsewhere the child's `ru_maxrss`). The load average is recorded with the figures: the
+machine is shared.
+
+With `--engine spark` the same sizes (SPARK_SIZES: 100k and 1M) run `--engine spark --master
+local[2]` cold into their own section (`scale_spark`); `--engine both` runs both tables.
 
     python -m bench.scale_bench              # 100k, 300k, 1M (the 1M run takes minutes)
     python -m bench.scale_bench 100000       # one size
+    python -m bench.scale_bench --engine spark [100000] [--representation tfidf]
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ SIZES = [  # users, events, item texts
     (300_000, 3_000_000, 30_000),
     (1_000_000, 10_000_000, 50_000),
 ]
+SPARK_SIZES = [SIZES[0], SIZES[2]]
+SPARK_ARGS = ("--engine", "spark", "--master", "local[2]")
 STAGES = ["ingest", "embed", "profiles", "k_advice", "segment", "projection", "insights", "export"]
 
 
@@ -43,13 +50,56 @@ def run_analyze(data: Path, out: Path, cache: Path, *extra: str, timeout: int = 
     cmd = [sys.executable, "-m", "core", "analyze", str(data), "--out", str(out), "--k", "8"]
     cmd += ["--label-column", "label", *extra]
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"analyze failed ({done.returncode}): {done.stderr[-2000:]}")
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout, stderr=stderr, text=True)
+        tree_peak = 0
+        while child.poll() is None:
+            tree_peak = max(tree_peak, tree_rss(child.pid))
+            if time.perf_counter() - start > timeout:
+                child.kill()
+                child.wait()
+                raise RuntimeError(f"analyze ran past {timeout} s")
+            time.sleep(0.5)
+        seconds = time.perf_counter() - start
+        stdout.seek(0)
+        stderr.seek(0)
+        out_text, err_text = stdout.read(), stderr.read()
+    if child.returncode != 0:
+        raise RuntimeError(f"analyze failed ({child.returncode}): {err_text[-2000:]}")
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # KiB -> GiB, max over children
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    return {"seconds": seconds, "rss_gb": rss, "summary": summary, "stdout": done.stdout}
+    return {
+        "seconds": seconds,
+        "rss_gb": max(rss, tree_peak / 1024**3),
+        "summary": summary,
+        "stdout": out_text,
+    }
+
+
+def tree_rss(root: int) -> int:
+    """Summed resident bytes of `root` and all its descendants now (Linux /proc; 0 elsewhere)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0
+    children: dict[int, list[int]] = {}
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            for line in (proc / str(pid) / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
 
 
 def _row(label: str, users: int, events: int, items: int, result: dict, load: float) -> str:
@@ -63,34 +113,67 @@ def _row(label: str, users: int, events: int, items: int, result: dict, load: fl
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = argv if argv is not None else sys.argv[1:]
+    engine = args[args.index("--engine") + 1] if "--engine" in args else "local"
+    extra = (
+        tuple(args[args.index("--representation") : args.index("--representation") + 2])
+        if "--representation" in args
+        else ()
+    )
+    wanted = {int(a) for a in args if a.isdigit()}
+    if engine in ("local", "both"):
+        sizes = [s for s in SIZES if not wanted or s[0] in wanted]
+        rows, baseline = _table(sizes, extra, warm_last=True)
+        write_section("scale", _body(rows, baseline))
+    if engine in ("spark", "both"):
+        sizes = [s for s in SPARK_SIZES if not wanted or s[0] in wanted]
+        rows, baseline = _table(sizes, (*SPARK_ARGS, *extra), warm_last=False)
+        write_section("scale_spark", _body(rows, baseline, spark=True, extra=extra))
+
+
+def _table(
+    sizes: list[tuple[int, int, int]], extra: tuple[str, ...], *, warm_last: bool
+) -> tuple[list[str], float | None]:
     from bench.scale_data import generate, write
 
-    wanted = {int(a) for a in (argv if argv is not None else sys.argv[1:]) if a.isdigit()}
-    sizes = [s for s in SIZES if not wanted or s[0] in wanted]
-    rows = []
+    rows: list[str] = []
     baseline = None
     with tempfile.TemporaryDirectory() as tmp:
         for users, events, items in sizes:
             data = write(generate(users, events, items), Path(tmp) / f"events-{users}.parquet")
             cache = Path(tmp) / f"cache-{users}"
             runs = [("cold", Path(tmp) / f"out-{users}-cold")]
-            if users == sizes[-1][0]:
+            if warm_last and users == sizes[-1][0]:
                 runs.append(("warm", Path(tmp) / f"out-{users}-warm"))
             for label, out in runs:
                 load = os.getloadavg()[0]
                 # RUSAGE_CHILDREN is a max over all children so far: measure each run in its own
                 # grandchild so earlier, larger runs cannot mask it.
-                result = _isolated(data, out, cache)
+                result = _isolated(data, out, cache, *extra)
                 rows.append(_row(label, users, events, items, result, max(load, os.getloadavg()[0])))
                 baseline = baseline or result["seconds"] / users
                 print(rows[-1], flush=True)
+    return rows, baseline
+
+
+def _body(
+    rows: list[str], baseline: float | None, *, spark: bool = False, extra: tuple[str, ...] = ()
+) -> str:
     header = (
         "| users / events / item texts | cache | total s | "
         + " | ".join(STAGES)
         + " | peak RSS GB | ARI | load avg |"
     )
-    body = "\n".join(
-        [
+    if spark:
+        intro = [
+            "## Scale on the Spark engine, local mode (`bench/scale_bench.py --engine spark`)",
+            "",
+            f"`python -m core analyze --k 8 --label-column label {' '.join((*SPARK_ARGS, *extra))}` on the",
+            "same generated Parquet, a fresh process per run, cold. Peak RSS is the whole process tree",
+            "(Python driver + JVM + Python workers). Target: 1M users within 8 GB.",
+        ]
+    else:
+        intro = [
             "## Scale: generated data, 8 planted interests (`bench/scale_bench.py`)",
             "",
             "`python -m core analyze --k 8 --label-column label` on Parquet from `bench/scale_data.py`",
@@ -98,6 +181,10 @@ def main(argv: list[str] | None = None) -> None:
             "are seconds from summary.json `timings` (ingest includes reading and cleaning); peak RSS is",
             "the process's maximum resident set. Targets: 1M users / 10M events / 50k texts <= 600 s cold,",
             "<= 300 s warm, <= 8 GB; 100k users export <= 10 s, projection <= 15 s; ARI >= 0.9.",
+        ]
+    return "\n".join(
+        [
+            *intro,
             "",
             header,
             "|" + "---|" * (header.count("|") - 1),
@@ -111,18 +198,17 @@ def main(argv: list[str] | None = None) -> None:
             + (f" (baseline {baseline * 1000:.2f} s per 1,000 users)." if baseline else "."),
         ]
     )
-    write_section("scale", body)
 
 
-def _isolated(data: Path, out: Path, cache: Path) -> dict:
+def _isolated(data: Path, out: Path, cache: Path, *extra: str) -> dict:
     """run_analyze in a fresh interpreter, so ru_maxrss is this run's alone."""
     code = (
         "import json,sys; from pathlib import Path; from bench.scale_bench import run_analyze; "
-        "r = run_analyze(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])); "
+        "r = run_analyze(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), *sys.argv[4:]); "
         "print(json.dumps(r))"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(data), str(out), str(cache)],
+        [sys.executable, "-c", code, str(data), str(out), str(cache), *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,

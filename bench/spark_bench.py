@@ -5,9 +5,11 @@ parity (ARI between the engines, ingest report, profile cosine) on Online Retail
    --label-column label` with and without `--engine spark --master local[2]`, each in a fresh process
    with the same embedding cache (filled by the local run, so its embed stage is cold and the Spark
    run's warm). The local run is the baseline of the ratio column.
-2. Online Retail (../shared/datasets/online_retail) at K=8, seed 42: core.engines.spark_parity.
+2. Online Retail (../shared/datasets/online_retail), core.engines.spark_parity at the advised K
+   and at K=8, seeds 42 and 1 (PARITY_RUNS).
 
     python -m bench.spark_bench [USERS] [--no-parity]   # default 100,000 users (10 events each)
+    python -m bench.spark_bench --parity-only            # print the parity rows, docs untouched
 """
 
 from __future__ import annotations
@@ -61,24 +63,43 @@ def generated(users: int) -> tuple[list[str], list[float]]:
     return rows, loads
 
 
+PARITY_RUNS = [(None, 42), (None, 1), (8, 42), (8, 1)]  # (K, seed); K None = each engine advises
+
+
 def retail() -> list[str]:
     from core.engines.spark_parity import parity
+    from core.engines.spark_session import get_session
 
     if not RETAIL.exists():
         return ["Online Retail not found; parity not measured."]
-    p = parity(RETAIL, k=8, seed=42)
-    return [
-        f"Online Retail at K=8, seed 42 ({p['n_users']:,} users, {p['n_items']:,} items): ARI between the "
-        f"engines **{p['ari']:.3f}**; ingest reports equal: **{p['report_equal']}** "
-        f"(differing fields: {', '.join(p['report_diff']) or 'none'}); item texts differing: "
-        f"{p['texts_differ']}; profile cosine min {p['cosine_min']:.4f}, mean {p['cosine_mean']:.4f}; "
-        f"local {p['local_s']:.0f} s, Spark {p['spark_s']:.0f} s (in-process, one SparkSession).",
+    session = get_session("local[2]")
+    rows = [
+        "Online Retail parity (`core.engines.spark_parity`, in-process, one SparkSession local[2];",
+        "K advised = each engine runs its own K advice):",
+        "",
+        "| K asked | seed | K local / Spark | ARI between engines | ingest reports equal | item texts differing "
+        "| profile cosine min / mean | local s | Spark s |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    for k, seed in PARITY_RUNS:
+        p = parity(RETAIL, k=k, seed=seed, spark=session)
+        print(p, flush=True)
+        rows.append(
+            f"| {'advised' if k is None else k} | {seed} | {p['k_local']} / {p['k_spark']} | **{p['ari']:.3f}** | "
+            f"{p['report_equal']}{'' if p['report_equal'] else ' (' + ', '.join(p['report_diff']) + ')'} | "
+            f"{p['texts_differ']} | {p['cosine_min']:.4f} / {p['cosine_mean']:.4f} | {p['local_s']:.0f} | "
+            f"{p['spark_s']:.0f} |"
+        )
+    rows += ["", f"{p['n_users']:,} users, {p['n_items']:,} items."]
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
     args = argv if argv is not None else sys.argv[1:]
     users = int(args[0]) if args and args[0].isdigit() else 100_000
+    if "--parity-only" in args:
+        print("\n".join(retail()))
+        return
     stage_rows, loads = generated(users)
     parity_rows = ["Online Retail parity: not run (--no-parity)."] if "--no-parity" in args else retail()
     body = "\n".join(

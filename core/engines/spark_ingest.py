@@ -534,14 +534,24 @@ def collect_dataset(
     events: Any, report: IngestReport, items: pd.DataFrame, text_columns: dict[str, pd.Series]
 ) -> Dataset:
     """The kept events on the driver (source order) as a core `Dataset`, with the plausibility findings."""
+    import pyarrow as pa
+
+    from core.engines.spark_session import collect_arrow
     from core.ingest.plausibility import check_plausibility
 
-    frame = events.orderBy("source_row").toPandas()
+    # Sorted on the driver: a Spark orderBy of 10M rows is a range shuffle, an Arrow sort is seconds.
+    table = collect_arrow(events).sort_by("source_row")
+    strings = [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    frame = table.to_pandas()
+    del table
     for name in frame.columns:
-        if frame[name].dtype == object:
+        if name in strings or frame[name].dtype == object:
             frame[name] = frame[name].fillna("").astype("str")
     if "timestamp" in frame.columns:
-        frame["timestamp"] = pd.to_datetime(frame["timestamp"]).astype("datetime64[ns]")
+        stamps = pd.to_datetime(frame["timestamp"])
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        frame["timestamp"] = stamps.astype("datetime64[ns]")
     frame["source_row"] = frame["source_row"].astype(np.int64)
     dataset = Dataset(events=frame.reset_index(drop=True), items=items, report=report)
     findings = check_plausibility(dataset, text_columns=text_columns)

@@ -12,9 +12,13 @@ import numpy as np
 
 
 def parity(
-    path: str | Path, *, k: int = 8, seed: int = 42, master: str = "local[2]", spark: Any = None
+    path: str | Path, *, k: int | None = 8, seed: int = 42, master: str = "local[2]", spark: Any = None
 ) -> dict:
-    """Both engines on `path` at the same K and seed (projection pca; the map plays no part)."""
+    """Both engines on `path` at the same K and seed (projection pca; the map plays no part).
+
+    `k` None: each engine advises K itself (the Spark engine on a sample of at most
+    core.engines.spark.K_ADVICE_SAMPLE users, so the same users on smaller data); `k_local` and
+    `k_spark` say what each chose."""
     from sklearn.metrics import adjusted_rand_score
 
     from core.config import AnalysisConfig
@@ -50,6 +54,8 @@ def parity(
         == other.dataset.items["item_id"].tolist(),
         "cosine_min": float(cosine.min()) if len(cosine) else float("nan"),
         "cosine_mean": float(cosine.mean()) if len(cosine) else float("nan"),
+        "k_local": local.segmentation.k,
+        "k_spark": other.segmentation.k,
         "n_users": len(local.profiles),
         "n_items": len(local.dataset.items),
         "local_s": local_s,

@@ -142,22 +142,43 @@ def build_profiles_spark(
 
 
 def collect_profiles(profiles: Any) -> UserProfiles:
-    """The Spark profiles on the driver as core `UserProfiles` (users sorted as the local engine sorts them)."""
-    frame = profiles.toPandas()
-    skipped = frame[frame["skipped"].notna()]
-    frame = frame[frame["skipped"].isna()]
-    ids = frame["user_id"].astype(str).to_numpy(dtype=object)
+    """The Spark profiles on the driver as core `UserProfiles` (users sorted as the local engine sorts them).
+
+    Through Arrow (core.engines.spark_session.collect_arrow): the vectors arrive as one flat float32 buffer that becomes
+    the (n, dim) array without a Python object per user; pandas' object column of per-user arrays
+    plus np.stack held three copies of 1M x dim profiles on the driver at once.
+    """
+    import pyarrow.compute as pc
+
+    from core.engines.spark_session import collect_arrow
+
+    table = collect_arrow(profiles)
+    skipped_rows = pc.is_valid(table["skipped"])
+    skipped = table.filter(skipped_rows)
+    kept = table.filter(pc.invert(skipped_rows)).drop_columns(["vector"])
+    ids = np.asarray(kept["user_id"].to_pylist(), dtype=object)
     order = np.argsort(ids, kind="stable")
-    vectors = (
-        np.stack(frame["vector"].to_numpy()[order]).astype(np.float32)
-        if len(frame)
-        else np.zeros((0, 0), np.float32)
-    )
+    # Skipped users' vectors are null, so the flattened column holds the kept users' rows in order.
+    flat = np.concatenate(
+        [np.zeros(0, np.float32)]
+        + [chunk.flatten().to_numpy(zero_copy_only=False) for chunk in table["vector"].chunks]
+    ).astype(np.float32, copy=False)
+    del table
+    vectors = flat.reshape(len(ids), -1)[order] if len(ids) else np.zeros((0, 0), np.float32)
+    del flat
+    fallback = kept["fallback"].to_numpy(zero_copy_only=False).astype(bool)
+    top_items = kept["top_items"].to_pylist()
     return UserProfiles(
         user_ids=ids[order],
         vectors=np.ascontiguousarray(vectors),
-        event_counts=frame["event_count"].to_numpy(np.int64)[order],
-        top_items=[list(t) for t in frame["top_items"].to_numpy()[order]],
-        skipped_users=dict(zip(skipped["user_id"].astype(str), skipped["skipped"].astype(str), strict=True)),
-        rating_fallback_users=sorted(frame.loc[frame["fallback"].astype(bool), "user_id"].astype(str)),
+        event_counts=kept["event_count"].to_numpy(zero_copy_only=False).astype(np.int64)[order],
+        top_items=[list(top_items[i]) for i in order],
+        skipped_users=dict(
+            zip(
+                [str(u) for u in skipped["user_id"].to_pylist()],
+                [str(r) for r in skipped["skipped"].to_pylist()],
+                strict=True,
+            )
+        ),
+        rating_fallback_users=sorted(str(u) for u in ids[fallback]),
     )

@@ -11,6 +11,12 @@ from typing import Any
 from core.errors import InterestLensError
 
 DEFAULT_MASTER = "local[2]"
+# Local mode: the JVM heap (driver and executors in one) and what may come back to the driver.
+# 2g keeps the whole process tree of a 1M-user run (JVM ~3 GB resident, the Python driver holding
+# the kept events and profiles, two Python workers) within 8 GB; Spark spills shuffles and cached
+# blocks to disk beyond it. SPARK_DRIVER_MEMORY overrides. The engine collects the kept events and
+# the profiles by design (1M x 256 float32 profiles are 1 GB), so the 1g result cap is lifted.
+LOCAL_DRIVER_MEMORY = "2g"
 JAVA_HINT_EN = (
     "The Spark engine needs Java 17 or newer. Install it (Debian/Ubuntu: sudo apt-get install -y "
     "openjdk-17-jre-headless; macOS: brew install openjdk@17) or set JAVA_HOME, or run without --engine spark."
@@ -78,7 +84,9 @@ def get_session(
         .config("spark.executorEnv.PYTHONPATH", os.environ["PYTHONPATH"])
     )
     if local:
-        builder = builder.config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "4g"))
+        builder = builder.config(
+            "spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", LOCAL_DRIVER_MEMORY)
+        ).config("spark.driver.maxResultSize", "0")
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     try:
@@ -91,3 +99,24 @@ def get_session(
         ) from exc
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def collect_arrow(frame: Any) -> Any:
+    """A Spark DataFrame on the driver as a pyarrow Table (row order not kept: sort after).
+
+    Local mode: Spark writes it as Parquet to a temporary directory and pyarrow reads it back, so
+    nothing accumulates in the JVM heap (collecting 10M events through Arrow batches ran the 2g heap
+    out of memory: task results are held on the JVM side until Python takes them). Elsewhere the
+    driver may not share a disk with the executors: DataFrame.toArrow().
+    """
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    session = frame.sparkSession
+    if not session.sparkContext.master.startswith("local"):
+        return frame.toArrow()
+    with tempfile.TemporaryDirectory(prefix="interest-lens-spark-") as tmp:
+        target = Path(tmp) / "frame.parquet"
+        frame.write.mode("overwrite").parquet(str(target))
+        return pq.read_table(target)

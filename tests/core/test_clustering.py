@@ -72,6 +72,17 @@ def test_same_seed_gives_same_segments(personas, fitted, method):
     np.testing.assert_array_equal(again.centroids, fitted[method].centroids)
 
 
+def test_kmeans_ends_at_its_spherical_fixed_point():
+    # Users without structure: from sklearn's start this needs 12 refinement steps (seed 2), more than
+    # the old cap of 10. At the fixed point one more Lloyd step moves nobody, which is what lets the
+    # Spark engine (MLlib from the same start, then the same refinement) reach the same labels.
+    from core.segment.clusterers import centroids_of, kmeans, normalise
+
+    x = normalise(np.random.default_rng(2).standard_normal((3000, 8)))
+    labels = kmeans(x, 8, 42)[0]
+    assert np.array_equal(nearest(x, centroids_of(x, labels, 8))[0], labels)
+
+
 def test_confidence_is_the_simplified_silhouette_worked_by_hand():
     # Centroids e1, e2. Confidence = 1 - d1/d2 with cosine distances d1 (own), d2 (second nearest).
     at_e1, at_30, halfway = [1.0, 0.0], [np.cos(np.pi / 6), np.sin(np.pi / 6)], [np.sqrt(0.5), np.sqrt(0.5)]
