@@ -19,12 +19,14 @@ from core.progress import Progress, no_progress, scaled
 from core.segment.clusterers import (
     CLUSTERERS,
     HDBSCAN_MIN_USERS,
+    all_finite,
     count_distinct,
     finalise,
     kmeans,
     nearest,
     normalise,
     single_threaded,
+    unit_rows,
 )
 from core.segment.stability import segment_stability
 from core.segment.types import Segmentation
@@ -47,7 +49,7 @@ def _validate(vectors: np.ndarray, method: str, k: int | None) -> np.ndarray:
             "Segmentation needs a (users x dimensions) matrix with at least two users.",
             "分群需要至少两个用户的（用户 x 维度）矩阵。",
         )
-    if not all(np.isfinite(x[i : i + 65536]).all() for i in range(0, len(x), 65536)):  # no n x dim mask
+    if not all_finite(x):
         raise ConfigError("User vectors contain NaN or infinite values.", "用户向量包含 NaN 或无穷值。")
     if method not in CLUSTERERS:
         raise ConfigError(
@@ -66,16 +68,7 @@ def _validate(vectors: np.ndarray, method: str, k: int | None) -> np.ndarray:
             f"HDBSCAN 至少需要 {HDBSCAN_MIN_USERS} 个用户才能找到分离的群组，当前只有 {len(x)} 个。"
             "请改用 K-means 或层次聚类。",
         )
-    return x if _unit_rows(x) else normalise(x)
-
-
-def _unit_rows(x: np.ndarray) -> bool:
-    """Profiles arrive L2-normalised (core.embed.profiles): then a normalised copy (n x dim, 2.6 GB at
-    1M users x 640) would differ from them only in the last float32 bit."""
-    if x.dtype != np.float32:
-        return False
-    norms = np.sqrt(np.einsum("ij,ij->i", x, x, dtype=np.float64))
-    return bool(np.all(np.abs(norms - 1.0) < 1e-5))
+    return unit_rows(x)
 
 
 def segment_users(

@@ -84,8 +84,10 @@ def _import_umap() -> Any:
 
 
 def _validate(vectors: np.ndarray, dims: int, method: str) -> np.ndarray:
+    from core.segment.clusterers import all_finite, unit_rows
+
     x = np.asarray(vectors, dtype=np.float32)
-    if x.ndim != 2 or len(x) == 0 or not np.isfinite(x).all():
+    if x.ndim != 2 or len(x) == 0 or not all_finite(x):
         raise ConfigError(
             "The map needs a finite (users x dimensions) matrix with at least one user.",
             "绘制地图需要至少一个用户的有限值（用户 x 维度）矩阵。",
@@ -99,8 +101,7 @@ def _validate(vectors: np.ndarray, dims: int, method: str) -> np.ndarray:
             f"Unknown projection {method!r}; choose one of {', '.join(PROJECTIONS)}.",
             f"未知的投影方法 {method!r}；可选：{'、'.join(PROJECTIONS)}。",
         )
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms > 0, norms, 1.0)
+    return unit_rows(x)  # the profiles themselves when already unit rows: no n x dim copy
 
 
 def _pca(x: np.ndarray, dims: int, seed: int) -> np.ndarray:
