@@ -164,8 +164,9 @@ def write_all(
     never from the upload's name. Each file is written to a temporary name and renamed when complete.
     """
     from core.export.bundle import write_bundle
+    from core.export.fast import is_large, write_csv
     from core.export.report import html_report
-    from core.export.tables import excel_bytes, members_csv_bytes
+    from core.export.tables import excel_bytes, members_csv_bytes, neutralise
 
     if not _SAFE_PREFIX.fullmatch(prefix):
         raise ConfigError(
@@ -194,6 +195,8 @@ def write_all(
         tmp = path.with_name(path.name + ".part")
         if kind == "bundle":
             write_bundle(view, tmp)  # streamed: at 1M users its profiles alone are 1.3 GB
+        elif kind == "members" and is_large(len(view.members)):
+            write_csv(view.members, tmp, neutralise)  # to the file in batches: no 0.3 GB of bytes twice
         else:
             tmp.write_bytes(payloads[kind]())
         os.replace(tmp, path)

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from core.export.fast import csv_bytes, neutralise_strings, top_members_sheets
+from core.export.fast import csv_bytes, neutralise_strings, top_members_sheets, write_csv
 from core.export.tables import frame_csv_bytes, neutralise, neutralise_frame
 from core.segment.clustering import majority_label
 
@@ -56,6 +56,24 @@ def test_fast_members_csv_reads_back_as_the_slow_one():
     assert set(got["segment_name"]) == {"'=evil()"} and set(got["rec_1"]) == {"'@x"}
     assert got["confidence"].tolist() == frame["confidence"].tolist()
     assert frame_csv_bytes(frame).count(b"\r\n") == fast.count(b"\r\n")  # same rows as the pandas writer
+
+
+def test_object_columns_and_the_file_writer_give_the_same_cells(tmp_path):
+    """Object columns (the recommendation columns build_view makes) take Arrow's path without a
+    Python string per cell; mixed cells (None, NaN, numbers) still read as pandas' text."""
+    mixed = np.array([*HOSTILE, None, float("nan"), 7, 2.5], dtype=object)
+    as_text = pd.Series(mixed).astype("str").to_numpy(dtype=object, na_value="")
+    assert neutralise_strings(pd.Series(mixed), neutralise).to_pylist() == [
+        neutralise(str(v)) for v in as_text
+    ]
+    strings = np.array([*HOSTILE, None], dtype=object)
+    assert neutralise_strings(pd.Series(strings), neutralise).to_pylist() == [
+        neutralise(v) for v in [*HOSTILE, ""]
+    ]
+    frame = pd.DataFrame(
+        {"user_id": pd.array(HOSTILE, dtype="str"), "rec_1": np.array(HOSTILE, dtype=object)}
+    )
+    assert write_csv(frame, tmp_path / "m.csv", neutralise).read_bytes() == csv_bytes(frame, neutralise)
 
 
 class _View:
