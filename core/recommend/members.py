@@ -39,7 +39,7 @@ def recommend_for_members(
 
         user_ids = np.asarray(analysis.profiles.user_ids, dtype=object).astype(str)
         top = segment_popular_top(model, user_ids, n)
-        texts = pd.Series(text_of)
+        texts = pd.Series(text_of, dtype=object)  # reindex then shares the ~50k text objects: no 5M copies
         flat = top.ravel()
         mapped = texts.reindex(flat).to_numpy(dtype=object)
         named = np.where(flat != "", np.where(pd.isna(mapped), flat, mapped), "")
