@@ -237,9 +237,17 @@ def _analyze_on_spark(args: argparse.Namespace, config, model):
     return analysis
 
 
+def _trends(analysis, try_trends, trends_skipped):
+    """The report's Trends, or None with the reason among the run's warnings when it is for size."""
+    trends = try_trends(analysis)
+    if trends is None and (note := trends_skipped(analysis)) is not None:
+        analysis.warnings.append(note)
+    return trends
+
+
 def _export(args: argparse.Namespace, analysis, *, spark: bool = False) -> int:
     from core.activate.options import control_from_args
-    from core.activate.trends import try_trends
+    from core.activate.trends import trends_skipped, try_trends
     from core.export.outputs import write_core_outputs
     from core.export.privacy import PrivacySettings
     from core.export.snapshot import SAVED_DIR, is_saved, save_analysis
@@ -261,7 +269,7 @@ def _export(args: argparse.Namespace, analysis, *, spark: bool = False) -> int:
     with staged_dir(args.out, replaceable=is_saved) as staging:
         written = write_all(
             analysis, staging, privacy=privacy, recommendations=recommendations, top_n=n_recs or 1,
-            control=control_from_args(args), trends=try_trends(analysis),
+            control=control_from_args(args), trends=_trends(analysis, try_trends, trends_skipped),
         )  # fmt: skip
         analysis.timings["export"] = round(time.perf_counter() - started, 3)
         if save:  # its own stage in summary.json's timings, written just below

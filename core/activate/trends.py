@@ -27,6 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from core.errors import ConfigError
+from core.notes import Note
 
 if TYPE_CHECKING:
     from core.analysis import Analysis
@@ -421,6 +422,19 @@ def trends_sheet(
     keywords.insert(0, "period", f"{trends.periods[0]} -> {trends.periods[-1]}")
     keywords.insert(0, "granularity", trends.granularity)
     return pd.concat([sizes, keywords], ignore_index=True, sort=False)
+
+
+def trends_skipped(analysis: Analysis, *, max_events: int = REPORT_MAX_EVENTS) -> Note | None:
+    """Why the report has no Trends sheet when it is for size (None otherwise): for the report's warnings."""
+    n = len(analysis.dataset.events)
+    if n <= max_events:
+        return None
+    return Note(
+        f"The report has no Trends sheet: {n:,} events are over the {max_events:,} it computes weekly "
+        "segment sizes for on one machine (memory). Analyse a shorter period to get it.",
+        f"报告中没有“趋势”工作表：{n:,} 条行为超过单机按周计算分群规模的上限 {max_events:,} 条（内存限制）。"
+        "请缩短时间范围后再分析。",
+    )
 
 
 def try_trends(analysis: Analysis, *, max_events: int = REPORT_MAX_EVENTS) -> Trends | None:

@@ -237,3 +237,24 @@ def test_one_pass_matches_with_ratings_fallback_and_zero_weights(planted) -> Non
         trends = segment_trends(changed)
         assert (trends.sizes["segment_id"] == UNASSIGNED).any()  # the weight-0 users
         _same_sizes(changed)
+
+
+def test_a_run_too_large_for_trends_says_so_in_its_warnings(planted) -> None:
+    from core.activate.trends import trends_skipped, try_trends
+    from core.commands import _trends
+
+    analysis = planted[0]
+    n = len(analysis.dataset.events)
+    assert trends_skipped(analysis) is None  # small: the sheet is there, nothing to say
+    before = list(analysis.warnings)
+    try:
+        got = _trends(
+            analysis,
+            lambda a: try_trends(a, max_events=n - 1),
+            lambda a: trends_skipped(a, max_events=n - 1),
+        )
+        assert got is None
+        note = analysis.warnings[-1]
+        assert f"{n:,} events" in str(note) and "Trends" in str(note) and "趋势" in note.zh
+    finally:
+        analysis.warnings[:] = before
