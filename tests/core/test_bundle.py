@@ -289,3 +289,13 @@ def test_profiles_are_bounded_by_the_assignments_not_the_member_cap(
     np.save(npy, bigger)
     with pytest.raises(IngestError, match="suspiciously large"):
         load_bundle(_rezip(raw, replace={"profiles.npy": npy.getvalue()}))
+
+
+def test_profiles_written_block_by_block_are_the_np_save_bytes() -> None:
+    from core.export.bundle import _save_float16
+
+    profiles = np.random.default_rng(0).standard_normal((1_001, 7)).astype(np.float32)
+    blocks, whole = io.BytesIO(), io.BytesIO()
+    _save_float16(blocks, profiles, rows=100)  # 11 blocks, the last one short
+    np.save(whole, profiles.astype(np.float16), allow_pickle=False)
+    assert blocks.getvalue() == whole.getvalue()
