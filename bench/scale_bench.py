@@ -36,7 +36,17 @@ SIZES = [  # users, events, item texts
 ]
 SPARK_SIZES = [SIZES[0], SIZES[2]]
 SPARK_ARGS = ("--engine", "spark", "--master", "local[2]")
-STAGES = ["ingest", "embed", "profiles", "k_advice", "segment", "projection", "insights", "export", "save_analysis"]
+STAGES = [
+    "ingest",
+    "embed",
+    "profiles",
+    "k_advice",
+    "segment",
+    "projection",
+    "insights",
+    "export",
+    "save_analysis",
+]
 
 
 def run_analyze(data: Path, out: Path, cache: Path, *extra: str, timeout: int = 1500) -> dict:
