@@ -1,8 +1,10 @@
 """Embedding and user profiles on Spark.
 
 Embedding: only the distinct item texts. On the driver with core.embed (cache included) when there
-are at most DRIVER_EMBED_MAX of them; otherwise a batched mapInPandas over the items that loads the
-model once per Python worker (kept in `_WORKER_MODELS` across tasks, spark.python.worker.reuse).
+are at most DRIVER_EMBED_MAX of them; otherwise the sentence model runs in a batched mapInPandas that
+loads it once per Python worker (kept in `_WORKER_MODELS` across tasks, spark.python.worker.reuse),
+and the rest of the representation (the hybrid's TF-IDF part and weight) is computed on the driver,
+so both paths give the same vectors and the same space for the bundle.
 
 Profiles: the events are shuffled by user (every user's events in one partition) and each partition
 runs core.embed.profiles.build_profiles with the item vectors broadcast. That is the local engine's
@@ -14,6 +16,7 @@ guard user is dropped from the output).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,29 +35,105 @@ PROFILE_SCHEMA = "user_id string, vector array<float>, event_count long, top_ite
 def embed_items(
     spark: Any, items: pd.DataFrame, config: Any, model: Any, *, driver_max: int = DRIVER_EMBED_MAX
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """(n_items, dim) float32 L2-normalised vectors in `items` row order, and where they were computed."""
+    """(n_items, dim) float32 L2-normalised vectors in `items` row order, and where they were computed.
+
+    Beyond `driver_max` texts the sentence model runs on the workers (`WorkerSentence`) while the rest
+    of the representation stays on the driver: the hybrid's TF-IDF fit needs every text at once, and
+    its weight and space must be the ones the bundle saves. TF-IDF alone has no model to distribute.
+    """
     texts = items["text"].astype(str).tolist()
-    if len(texts) <= driver_max:
+    holder = _sentence_holder(model)
+    if len(texts) <= driver_max or holder is None:
         vectors = model.embed(texts)
         return np.asarray(vectors, dtype=np.float32), {"embedded_on": "driver"}
-    frame = spark.createDataFrame(pd.DataFrame({"row": np.arange(len(texts), dtype=np.int64), "text": texts}))
-    key = (str(config.model), str(config.device), str(config.backend), str(config.max_tokens))
+    owner, attr = holder
+    inner = getattr(owner, attr)
+    setattr(owner, attr, WorkerSentence(spark, config, inner))
+    try:
+        vectors = model.embed(texts)
+    finally:
+        setattr(owner, attr, inner)
+    return np.asarray(vectors, dtype=np.float32), {"embedded_on": "workers (pandas UDF)"}
 
-    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        from core.embed.embedding import make_embedder
 
-        if key not in _WORKER_MODELS:  # once per Python worker
-            _WORKER_MODELS[key] = make_embedder(
-                config.model, device=config.device, backend=config.backend, max_tokens=config.max_tokens
-            )
-        worker_model = _WORKER_MODELS[key]
-        for batch in batches:
-            out = np.asarray(worker_model.embed(batch["text"].astype(str).tolist()), dtype=np.float32)
-            yield pd.DataFrame({"row": batch["row"].to_numpy(), "vector": list(out)})
+def _sentence_holder(model: Any) -> tuple[Any, str] | None:
+    """(object, attribute) holding the sentence-transformers part of `model`, or None (TF-IDF only)."""
+    for attr in ("sentence", "inner"):  # HybridEmbedder.sentence; a single-part representation's inner
+        part = vars(model).get(attr)
+        if part is not None and hasattr(part, "max_tokens_setting"):
+            return model, attr
+    return None
 
-    rows = frame.repartition(max(2, len(texts) // 50_000)).mapInPandas(run, "row long, vector array<float>")
-    result = rows.toPandas().sort_values("row")
-    return np.stack(result["vector"].to_numpy()).astype(np.float32), {"embedded_on": "workers (pandas UDF)"}
+
+class WorkerSentence:
+    """A sentence embedder whose `embed` runs on Spark's Python workers (batched mapInPandas).
+
+    Each worker loads the model once (`_WORKER_MODELS`, kept across tasks by Python worker reuse) with
+    the driver's model, device and backend; the token limit is resolved once on the driver over all
+    the texts (max_tokens "auto" would otherwise be decided per batch). Everything else is read from
+    the driver's embedder.
+    """
+
+    def __init__(self, spark: Any, config: Any, inner: Any, *, texts_per_task: int = 50_000) -> None:
+        self.spark, self.config, self.inner, self.texts_per_task = spark, config, inner, texts_per_task
+        self.last_stats: dict[str, Any] = {}
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.inner, attr)
+
+    def embed(self, texts: list[str], *, progress: Any = None) -> np.ndarray:
+        from core.config import resolve_max_tokens
+        from core.embed.language import detect_language
+
+        started = time.perf_counter()
+        limit = resolve_max_tokens(self.inner.max_tokens_setting, detect_language(texts).han_share)
+        name, device, backend = self.config.model, self.config.device, self.config.backend
+        key = (str(name), str(device), str(backend), str(limit))  # the closure must not hold the session
+        frame = self.spark.createDataFrame(
+            pd.DataFrame({"row": np.arange(len(texts), dtype=np.int64), "text": list(texts)})
+        )
+
+        def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+            from core.embed.embedding import make_embedder
+
+            if key not in _WORKER_MODELS:  # once per Python worker
+                _WORKER_MODELS[key] = make_embedder(name, device=device, backend=backend, max_tokens=limit)
+            worker = _WORKER_MODELS[key]
+            for batch in batches:
+                out = np.asarray(worker.embed(batch["text"].astype(str).tolist()), dtype=np.float32)
+                stats = worker.last_stats
+                counts = np.zeros((len(batch), 2), dtype=np.int64)
+                counts[0] = (stats.get("n_truncated", 0), stats.get("n_cached", 0))
+                yield pd.DataFrame(
+                    {
+                        "row": batch["row"].to_numpy(),
+                        "vector": list(out),
+                        "truncated": counts[:, 0],
+                        "cached": counts[:, 1],
+                    }
+                )
+
+        parts = max(2, -(-len(texts) // self.texts_per_task))
+        schema = "row long, vector array<float>, truncated long, cached long"
+        result = frame.repartition(parts).mapInPandas(run, schema).toPandas().sort_values("row")
+        vectors = np.stack(result["vector"].to_numpy()).astype(np.float32) if len(result) else None
+        if vectors is None or len(vectors) != len(texts):
+            raise RuntimeError(f"workers returned {len(result)} vectors for {len(texts)} texts")
+        seconds = time.perf_counter() - started
+        self.last_stats = {
+            "n_texts": len(texts),
+            "n_cached": int(result["cached"].sum()),
+            "n_embedded": len(texts) - int(result["cached"].sum()),
+            "n_truncated": int(result["truncated"].sum()),
+            "max_tokens": limit,
+            "seconds": seconds,
+            "texts_per_s": len(texts) / seconds if seconds > 0 else None,
+            "model_id": self.inner.model_id,
+            "backend": self.inner.backend,
+            "device": self.inner.device,
+            "notes": [],
+        }
+        return vectors
 
 
 def build_profiles_spark(

@@ -147,3 +147,41 @@ def test_spark_run_saves_an_analysis_the_dashboard_opens(runs, tmp_path) -> None
     written = write_core_outputs(loaded, tmp_path)
     assert written["segments.csv"].read_bytes() == (out / "segments.csv").read_bytes()
     assert written["segments.json"].read_bytes() == (out / "segments.json").read_bytes()
+
+
+@pytest.mark.model
+def test_texts_embedded_on_workers_equal_the_driver_embedding(spark) -> None:
+    """Beyond DRIVER_EMBED_MAX texts the sentence model runs in the workers (pandas UDF); the hybrid
+    representation around it (TF-IDF fit, weight, space saved in the bundle) stays the driver's, so
+    the vectors are the driver path's. The driver's model here has no cache: both compute."""
+    from core.config import AnalysisConfig
+    from core.embed.embedding import make_embedder
+    from core.embed.hybrid import HybridEmbedder
+    from core.engines.spark_profiles import embed_items
+
+    texts = [
+        "Waterproof hiking boots for mountain trails",
+        "Lightweight camping tent for two people",
+        "Stainless steel chef knife set",
+        "Non-stick frying pan with glass lid",
+        "Wireless noise cancelling headphones",
+        "Bluetooth speaker with deep bass",
+        "Organic green tea, 100 bags",
+        "Dark roast coffee beans, 1 kg",
+        "防水登山鞋 户外徒步",
+        "无线降噪耳机 蓝牙",
+    ]
+    items = pd.DataFrame({"item_id": [f"i{n}" for n in range(len(texts))], "text": texts})
+    config = AnalysisConfig()
+    worker_model = HybridEmbedder(make_embedder(None), seed=config.seed)
+    vectors, where = embed_items(spark, items, config, worker_model, driver_max=0)
+    driver_model = HybridEmbedder(make_embedder(None, use_cache=False), seed=config.seed)
+    expected, driver_where = embed_items(spark, items, config, driver_model)
+
+    assert where == {"embedded_on": "workers (pandas UDF)"} and driver_where == {"embedded_on": "driver"}
+    assert vectors.shape == expected.shape == (len(texts), driver_model.dim)
+    assert np.min(np.sum(vectors * expected, axis=1)) > 0.99999
+    assert worker_model.sentence_weight == driver_model.sentence_weight
+    assert worker_model.last_stats["n_texts"] == len(texts)
+    assert worker_model.last_stats["max_tokens"] == driver_model.last_stats["max_tokens"]
+    assert worker_model.state()["tfidf_idf"].tolist() == driver_model.state()["tfidf_idf"].tolist()
