@@ -24,6 +24,12 @@ BENCHES = [
 ]
 
 
+ARGS = {
+    "scale_bench": ["--engine", "both"],
+    "spark_bench": [],
+}  # benches that take arguments: what `make bench` runs
+
+
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     wanted = argv or BENCHES
@@ -32,7 +38,8 @@ def main(argv: list[str]) -> int:
         start = time.perf_counter()
         print(f"== {name}", flush=True)
         try:
-            importlib.import_module(f"bench.{name}").main()
+            module = importlib.import_module(f"bench.{name}")
+            module.main(ARGS[name]) if name in ARGS else module.main()
         except Exception as exc:  # a failed bench must not hide the others' results
             failed.append(name)
             print(f"!! {name} failed: {exc!r}", flush=True)

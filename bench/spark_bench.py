@@ -8,7 +8,8 @@ parity (ARI between the engines, ingest report, profile cosine) on Online Retail
 2. Online Retail (../shared/datasets/online_retail), core.engines.spark_parity at the advised K
    and at K=8, seeds 42 and 1 (PARITY_RUNS).
 
-    python -m bench.spark_bench [USERS] [--no-parity]   # default 100,000 users (10 events each)
+    python -m bench.spark_bench                          # Online Retail parity (what `make bench` runs)
+    python -m bench.spark_bench USERS [--no-parity]      # and generated data, local vs Spark
     python -m bench.spark_bench --parity-only            # print the parity rows, docs untouched
 """
 
@@ -96,26 +97,38 @@ def retail() -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     args = argv if argv is not None else sys.argv[1:]
-    users = int(args[0]) if args and args[0].isdigit() else 100_000
     if "--parity-only" in args:
         print("\n".join(retail()))
         return
-    stage_rows, loads = generated(users)
+    # Generated data at scale is bench/scale_bench.py --engine both (section "scale_spark"); here only
+    # when a size is asked for.
+    users = next((int(a) for a in args if a.isdigit()), None)
+    stage_rows, loads = generated(users) if users else ([], [])
     parity_rows = ["Online Retail parity: not run (--no-parity)."] if "--no-parity" in args else retail()
+    generated_intro = [
+        "Generated data (`bench/scale_data.py`, 8 planted interests, 10 events per user),",
+        "`python -m core analyze --k 8 --label-column label --projection pca`, a fresh process per run,",
+        "one embedding cache: the local run fills it (its embed column is cold), the Spark run reads",
+        "it warm, so compare the other stage columns. Stage columns are seconds from summary.json.",
+        "",
+        *stage_rows,
+        "",
+    ]
     body = "\n".join(
         [
-            "## Spark engine: local mode vs the local engine (`bench/spark_bench.py`)",
+            "## Spark engine: parity with the local engine (`bench/spark_bench.py`)",
             "",
-            "Generated data (`bench/scale_data.py`, 8 planted interests, 10 events per user),",
-            "`python -m core analyze --k 8 --label-column label --projection pca`, a fresh process per run,",
-            "one embedding cache: the local run fills it (its embed column is cold), the Spark run reads",
-            "it warm, so compare the other stage columns. Stage columns are seconds from summary.json.",
+            'Time and memory at 100k and 1M users: section "Scale on the Spark engine".',
             "",
-            *stage_rows,
-            "",
+            *(generated_intro if users else []),
             *parity_rows,
             "",
-            f"Load average (1 min) at the start/end of each run: {', '.join(f'{v:.1f}' for v in loads)}.",
+            f"Load average (1 min) now: {os.getloadavg()[0]:.1f}"
+            + (
+                f"; at the start/end of each generated run: {', '.join(f'{v:.1f}' for v in loads)}."
+                if loads
+                else "."
+            ),
         ]
     )
     write_section("spark", body)
