@@ -17,6 +17,7 @@ DEFAULT_MASTER = "local[2]"
 # blocks to disk beyond it. SPARK_DRIVER_MEMORY overrides. The engine collects the kept events and
 # the profiles by design (1M x 256 float32 profiles are 1 GB), so the 1g result cap is lifted.
 LOCAL_DRIVER_MEMORY = "2g"
+_SHIPPED: dict[str, Path] = {}  # application id -> the zip of `core` its executors were sent
 JAVA_HINT_EN = (
     "The Spark engine needs Java 17 or newer. Install it (Debian/Ubuntu: sudo apt-get install -y "
     "openjdk-17-jre-headless; macOS: brew install openjdk@17) or set JAVA_HOME, or run without --engine spark."
@@ -55,14 +56,16 @@ def get_session(
     """A SparkSession (the active one when there is one, e.g. under spark-submit).
 
     `master` None: the session's own master (spark-submit's --master), else local[2]. The UI is off
-    and shuffles use few partitions in local mode; Python workers run this interpreter and import
-    `core` from this checkout.
+    and shuffles use few partitions in local mode; local Python workers run this interpreter and
+    import `core` from this checkout; a cluster's workers get `core` as a zip (`ship_core`).
     """
     require_spark()
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None and (master is None or master == active.sparkContext.master):
+        if not str(active.sparkContext.master).startswith("local"):
+            ship_core(active)  # spark-submit to a cluster: its executors need `core` too
         return active  # as configured by its creator (a test's or spark-submit's settings stay)
     root = str(Path(__file__).resolve().parents[2])
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -70,23 +73,26 @@ def get_session(
     path = os.environ.get("PYTHONPATH", "")
     if root not in path.split(os.pathsep):
         os.environ["PYTHONPATH"] = root + (os.pathsep + path if path else "")
+    # Under spark-submit (its gateway is already up) with no --master of ours: the submit's master.
+    submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ
     chosen = master or os.environ.get("SPARK_MASTER") or DEFAULT_MASTER
-    local = chosen.startswith("local")
+    local = chosen.startswith("local") and not submitted
+    builder = SparkSession.builder if submitted else SparkSession.builder.master(chosen)
     builder = (
-        SparkSession.builder.appName("interest-lens")
-        .master(chosen)
+        builder.appName("interest-lens")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions or (4 if local else 200)))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.python.worker.reuse", "true")
-        .config("spark.executorEnv.PYTHONPATH", os.environ["PYTHONPATH"])
     )
-    if local:
-        builder = builder.config(
-            "spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", LOCAL_DRIVER_MEMORY)
-        ).config("spark.driver.maxResultSize", "0")
+    if local:  # a cluster keeps its own executor PYTHONPATH (pyspark's zips); it gets `core` by ship_core
+        builder = (
+            builder.config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", LOCAL_DRIVER_MEMORY))
+            .config("spark.driver.maxResultSize", "0")
+            .config("spark.executorEnv.PYTHONPATH", os.environ["PYTHONPATH"])
+        )
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     try:
@@ -98,7 +104,30 @@ def get_session(
             code="spark_start",
         ) from exc
     session.sparkContext.setLogLevel("ERROR")
+    if not str(session.sparkContext.master).startswith("local"):
+        ship_core(session)
     return session
+
+
+def ship_core(session: Any) -> Path:
+    """Send this `core` package to the executors (SparkContext.addPyFile of a zip of it), so a
+    cluster's workers import the same code as the driver without installing it. Its dependencies
+    (requirements.txt) must be in the workers' Python, e.g. a packed venv given with --archives."""
+    import tempfile
+    import zipfile
+
+    context = session.sparkContext
+    if context.applicationId in _SHIPPED:
+        return _SHIPPED[context.applicationId]
+    package = Path(__file__).resolve().parents[1]
+    target = Path(tempfile.mkdtemp(prefix="interest-lens-core-")) / "interest_lens_core.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(package.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+                archive.write(file, file.relative_to(package.parent).as_posix())
+    context.addPyFile(str(target))
+    _SHIPPED[context.applicationId] = target
+    return target
 
 
 def collect_arrow(frame: Any) -> Any:
