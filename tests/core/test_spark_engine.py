@@ -265,3 +265,22 @@ def test_core_is_shipped_to_a_clusters_workers_as_an_importable_zip(spark, tmp_p
     )
     assert done.returncode == 0, done.stderr[-500:]
     assert str(target) in done.stdout
+
+
+def test_collected_profiles_are_the_workers_vectors_in_user_order(spark) -> None:
+    """Profiles travel as float32 bytes; skipped users (no vector) sit between kept ones and users
+    arrive unsorted across partitions: each kept user still gets exactly their own vector."""
+    from core.engines.spark_profiles import PROFILE_SCHEMA, as_bytes, collect_profiles
+
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((6, 5)).astype(np.float32)
+    ids = ["u5", "u1", "u3", "u0", "u4", "u2"]
+    rows = [(u, b, 1, ["i"], None, False) for u, b in zip(ids, as_bytes(vectors), strict=True)]
+    rows.insert(2, ("u9", None, 0, [], "no usable events", False))
+    rows.insert(5, ("u7", None, 0, [], "no usable events", False))
+    frame = spark.createDataFrame(rows, PROFILE_SCHEMA).repartition(3)
+    profiles = collect_profiles(frame)
+    assert profiles.user_ids.tolist() == sorted(ids)
+    expected = dict(zip(ids, vectors, strict=True))
+    assert np.array_equal(profiles.vectors, np.stack([expected[u] for u in sorted(ids)]))
+    assert profiles.skipped_users == {"u9": "no usable events", "u7": "no usable events"}
