@@ -284,3 +284,26 @@ def test_collected_profiles_are_the_workers_vectors_in_user_order(spark) -> None
     expected = dict(zip(ids, vectors, strict=True))
     assert np.array_equal(profiles.vectors, np.stack([expected[u] for u in sorted(ids)]))
     assert profiles.skipped_users == {"u9": "no usable events", "u7": "no usable events"}
+
+
+def test_a_session_the_engine_started_is_released_with_its_jvm(tmp_path) -> None:
+    """After Spark's stages the engine ends a JVM it started (its heap stays resident otherwise) and a
+    later run starts a new one. In a child process: this module's session must stay up."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "from pyspark import SparkContext\n"
+        "from core.engines.spark_session import get_session, owns_no_session, release\n"
+        "assert owns_no_session()\n"
+        "s = get_session('local[1]')\n"
+        "pid = SparkContext._gateway.proc.pid\n"
+        "release(s)\n"
+        "assert not os.path.exists(f'/proc/{pid}') or open(f'/proc/{pid}/stat').read().split()[2] == 'Z'\n"
+        "again = get_session('local[1]')\n"
+        "assert SparkContext._gateway.proc.pid != pid and again.range(3).count() == 3\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-1500:]
