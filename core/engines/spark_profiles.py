@@ -28,6 +28,7 @@ from core.engines.spark_ingest import GUARD_USER
 
 DRIVER_EMBED_MAX = 2_000_000  # distinct item texts embedded on the driver (about 3 GB of float32 at 384 dims)
 USERS_PER_PARTITION = 100_000
+OUTPUT_ROWS = 10_000  # users per Arrow batch a worker hands back (Spark's own maxRecordsPerBatch)
 _WORKER_MODELS: dict[tuple[str, str, str, str], Any] = {}
 # A vector travels as the raw bytes of its float32 values (`binary`): an array<float> column made
 # PySpark build a Python float per value on the way out of the worker (3.5 GB of worker memory and
@@ -195,18 +196,22 @@ def build_profiles_spark(
             use_ratings=use_ratings,
             reference_time=reference,
         )
-        keep = profiles.user_ids != GUARD_USER
+        keep = np.flatnonzero(profiles.user_ids != GUARD_USER)
         fallback = set(profiles.rating_fallback_users)
-        yield pd.DataFrame(
-            {
-                "user_id": profiles.user_ids[keep].astype(str),
-                "vector": as_bytes(profiles.vectors[keep]),
-                "event_count": profiles.event_counts[keep],
-                "top_items": [list(t) for t, k in zip(profiles.top_items, keep, strict=True) if k],
-                "skipped": None,
-                "fallback": [u in fallback for u in profiles.user_ids[keep]],
-            }
-        )
+        # In slices of OUTPUT_ROWS users: one Arrow batch of a whole partition (100k x 640 float32)
+        # ran a 1-2 GB JVM heap out of memory while Spark cached and wrote it.
+        for start in range(0, len(keep), OUTPUT_ROWS):
+            rows = keep[start : start + OUTPUT_ROWS]
+            yield pd.DataFrame(
+                {
+                    "user_id": profiles.user_ids[rows].astype(str),
+                    "vector": as_bytes(profiles.vectors[rows]),
+                    "event_count": profiles.event_counts[rows],
+                    "top_items": [list(profiles.top_items[i]) for i in rows],
+                    "skipped": None,
+                    "fallback": [u in fallback for u in profiles.user_ids[rows]],
+                }
+            )
         skipped = {u: r for u, r in profiles.skipped_users.items() if u != GUARD_USER}
         if skipped:
             yield pd.DataFrame(
