@@ -64,7 +64,7 @@ def analyze_spark(
     from core.engines.spark_ingest import ROWS_PER_PARTITION, collect_dataset, spark_ingest
     from core.engines.spark_profiles import build_profiles_spark, collect_profiles, embed_items
     from core.engines.spark_segment import segmentation_from_labels, spark_kmeans_labels
-    from core.engines.spark_session import get_session
+    from core.engines.spark_session import get_session, owns_no_session, release
     from core.ingest.plausibility import require_plausible
     from core.pipeline import embedding_info
 
@@ -77,6 +77,7 @@ def analyze_spark(
     timings: dict[str, float] = {}
     start = time.perf_counter()
     report(0.0, "Starting Spark")
+    owned = spark is None and owns_no_session()  # started here: stopped once Spark's part is done
     session = spark or get_session(master)
     if config.label_column:
         mapping_overrides = {**(mapping_overrides or {}), "label": config.label_column}
@@ -144,6 +145,8 @@ def analyze_spark(
         advice = final_advice(advice, segmentation.sizes)
     spark_profiles.unpersist()
     events.unpersist()
+    if owned:
+        release(session)
     start = _seconds(timings, "segment", start)
 
     # 5. Map, quality, descriptions: the local engine's code on the driver.

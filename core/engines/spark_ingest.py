@@ -62,73 +62,68 @@ class SparkSource:
     warnings: tuple[str, ...]
 
 
-def list_parts(path: str | Path) -> list[Path]:
-    """The data files of `path`: itself, or the visible files of a directory (sorted)."""
-    p = Path(path)
-    if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(("_", ".")))
-        if not files:
-            raise IngestError(
-                f"The folder '{p.name}' holds no data files.", f"文件夹“{p.name}”中没有数据文件。"
-            )
-        return files
-    if not p.exists():
-        raise IngestError(f"File not found: '{p}'.", f"找不到文件：“{p}”。", code="not_found")
-    return [p]
-
-
-def _head_bytes(path: Path) -> tuple[bytes, bool]:
+def _head_bytes(path: str, spark: Any = None) -> tuple[bytes, bool]:
     """Up to HEAD_BYTES of decompressed text cut at a line end (-> bytes, whole file read)."""
-    with path.open("rb") as handle:
+    from core.engines.spark_files import open_binary
+
+    with open_binary(path, spark) as handle:
         magic = handle.read(4)
-    opener: Any = gzip.open if magic[:2] == b"\x1f\x8b" else open
-    with opener(path, "rb") as handle:
-        data = handle.read(HEAD_BYTES + 1)
+        handle.seek(0)
+        reader: Any = gzip.GzipFile(fileobj=handle) if magic[:2] == b"\x1f\x8b" else handle
+        data = reader.read(HEAD_BYTES + 1)
     if len(data) <= HEAD_BYTES:
         return data, True
     return data[: data.rfind(b"\n") + 1], False
 
 
-def sniff_source(path: str | Path, *, encoding: str | None, delimiter: str | None, has_header: bool):
-    """-> (SparkSource, head RawTable) from the first file, read by core.ingest.read.read_table."""
+def sniff_source(
+    path: str | Path, *, encoding: str | None, delimiter: str | None, has_header: bool, spark: Any = None
+):
+    """-> (SparkSource, head RawTable) from the first file, read by core.ingest.read.read_table.
+
+    `path`: a local file, folder or glob, or a URI Spark's Hadoop file systems read (core.engines.spark_files)."""
+    from core.engines.spark_files import base_name, list_parts, open_binary
     from core.ingest.read import read_table
 
-    files = list_parts(path)
+    files = list_parts(path, spark)
     first = files[0]
-    with first.open("rb") as handle:
+    first_name = base_name(first)
+    with open_binary(first, spark) as handle:
         magic = handle.read(4)
     if magic == b"PAR1":
         import pyarrow.parquet as pq
 
-        table = pq.ParquetFile(first).read_row_group(0).slice(0, 20_000)
+        with open_binary(first, spark) as handle:
+            table = pq.ParquetFile(handle).read_row_group(0).slice(0, 20_000)
         buffer = __import__("io").BytesIO()
         pq.write_table(table, buffer)
-        raw = read_table(buffer.getvalue(), first.name)
+        raw = read_table(buffer.getvalue(), first_name)
     else:
         if magic[:2] == b"PK":
             raise IngestError(
                 "The Spark engine reads CSV/TSV (plain or .gz) and Parquet; unzip the file first.",
                 "Spark 引擎读取 CSV/TSV（普通或 .gz）和 Parquet；请先解压 zip 文件。",
             )
-        head, _ = _head_bytes(first)
-        raw = read_table(head, first.name, encoding=encoding, delimiter=delimiter, has_header=has_header)
+        head, _ = _head_bytes(first, spark)
+        raw = read_table(head, first_name, encoding=encoding, delimiter=delimiter, has_header=has_header)
         if has_header and raw.header_row != 1:
             raise IngestError(
-                f"The header of '{first.name}' is on line {raw.header_row}; the Spark engine needs it on line 1. "
+                f"The header of '{first_name}' is on line {raw.header_row}; the Spark engine needs it on line 1. "
                 "Remove the lines above it, or use the local engine.",
-                f"“{first.name}”的表头在第 {raw.header_row} 行；Spark 引擎要求表头在第 1 行。请删除其上方的行，或使用本地引擎。",
+                f"“{first_name}”的表头在第 {raw.header_row} 行；Spark 引擎要求表头在第 1 行。请删除其上方的行，或使用本地引擎。",
             )
-    p = Path(path)
     source = SparkSource(
-        path=str(p),
-        files=tuple(str(f) for f in files),
+        path=str(path),
+        files=tuple(files),
         file_format=raw.file_format,
         compression="gzip" if magic[:2] == b"\x1f\x8b" else "",
         encoding=raw.encoding,
         delimiter=raw.delimiter,
         has_header=has_header,
         columns=tuple(str(c) for c in raw.frame.columns),
-        source_name=p.name if p.is_dir() else _unzipped_name(p.name, magic),
+        source_name=base_name(path)
+        if len(files) > 1 or first_name != base_name(path)
+        else _unzipped_name(first_name, magic),
         warnings=tuple(raw.warnings),
     )
     return source, raw
@@ -328,20 +323,21 @@ def spark_ingest(
     cells of the text columns (up to TEXT_SAMPLE rows) for the plausibility checks)."""
     from pyspark.sql import functions as F
 
+    from core.engines.spark_files import base_name, read_bytes
     from core.ingest.cleaning import _DISTINCTIVE_CODES, CleaningOptions, clean
-    from core.ingest.guards import read_source_file
     from core.ingest.items import items_mapping
     from core.ingest.read import read_table
     from core.ingest.schema import resolve_mapping
     from core.ingest.sniffing import ReadLimits
 
     opts = options or CleaningOptions()
-    source, head = sniff_source(path, encoding=encoding, delimiter=delimiter, has_header=has_header)
+    source, head = sniff_source(
+        path, encoding=encoding, delimiter=delimiter, has_header=has_header, spark=spark
+    )
     mapping = resolve_mapping(list(head.frame.columns), mapping_overrides, header_row=head.header_row)
     items_raw = None
     if items is not None:
-        items_path = Path(items)
-        items_raw = read_table(read_source_file(items_path, ReadLimits()), items_path.name)
+        items_raw = read_table(read_bytes(str(items), ReadLimits().max_upload_bytes, spark), base_name(items))
     # A row the rules keep (the head cleaned locally), for the guard rows.
     head_set = clean(head, mapping, items=items_raw, items_overrides=items_mapping_overrides, options=opts)
     kept_line = int(head_set.events["source_row"].iat[0])

@@ -36,19 +36,31 @@ def spark_kmeans_labels(profiles: Any, x: np.ndarray, k: int, seed: int) -> np.n
     started from the local engine's k-means++ on a seeded sample of at most INIT_SAMPLE users."""
     from pyspark.mllib.clustering import KMeans, KMeansModel
 
-    from core.segment.clusterers import centroids_of, kmeans, nearest, normalise, sample_rows, single_threaded
+    from core.segment.clusterers import (
+        centroids_of,
+        kmeans,
+        nearest,
+        normalise,
+        sample_rows,
+        single_threaded,
+        unit_rows,
+    )
 
     # Exactly the local engine's input and threading (core.segment.clustering.segment_users): float32
-    # unit rows, one BLAS thread. sklearn's k-means on other bits (the profiles as collected, more
-    # threads) can settle elsewhere on weakly separated data (Online Retail: ARI 0.81 between engines).
-    x = normalise(x)
+    # unit rows (the profiles themselves, no copy), one BLAS thread. sklearn's k-means on other bits
+    # or threads can settle elsewhere on weakly separated data (Online Retail: ARI 0.81 between engines).
+    x = unit_rows(x)
     rows = sample_rows(len(x), INIT_SAMPLE, seed)
     with single_threaded():
         init_labels = kmeans(x[rows], k, seed)[0]
     start = centroids_of(x[rows], init_labels, k)
     # Not cached on the Python side: MLlib persists the converted vectors itself (MEMORY_AND_DISK),
     # and a second cached copy of 1M pickled profiles would double the JVM's share.
-    data = profiles.filter(profiles["skipped"].isNull()).select("vector").rdd.map(lambda r: r[0])
+    data = (
+        profiles.filter(profiles["skipped"].isNull())
+        .select("vector")
+        .rdd.map(lambda r: np.frombuffer(r[0], dtype=np.float32).astype(np.float64))
+    )
     model = KMeans.train(
         data,
         k,
@@ -66,9 +78,9 @@ def segmentation_from_labels(
     x: np.ndarray, raw: np.ndarray, k: int, seed: int, *, stability_runs: int = 5
 ) -> Segmentation:
     """The local engine's finish on Spark's partition: refinement, finalise, stability."""
-    from core.segment.clusterers import normalise, single_threaded
+    from core.segment.clusterers import single_threaded, unit_rows
 
-    x = normalise(x)  # as core.segment.clustering.segment_users
+    x = unit_rows(x)  # as core.segment.clustering.segment_users: the profiles themselves when unit rows
     with single_threaded():
         return _finish(x, raw, k, seed, stability_runs)
 

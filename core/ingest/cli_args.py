@@ -49,7 +49,11 @@ def load_from_args(args: argparse.Namespace, *, label_column: str | None = None)
     """The dataset the arguments describe; PlausibilityError (exit 2) when a check fails and
     --accept-warnings was not given."""
     from core.ingest.dataset import load_dataset
+    from core.ingest.local import require_local
 
+    for path in (args.events, getattr(args, "items", None)):
+        if path:
+            require_local(str(path))
     overrides = parse_mapping_overrides(args.map or [])
     if label_column:
         overrides.setdefault("label", label_column)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from dataclasses import replace
 from pathlib import Path, PurePath
 
@@ -40,6 +41,26 @@ from core.ingest.sniffing import ReadLimits, _mb
 from core.ingest.stream import open_regular, read_text_path
 
 GLOB_CHARS = "*?["
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:/")  # a scheme of 2+ letters: "C:/x" stays a local path
+
+
+def is_uri(path: str | Path) -> bool:
+    """True for `scheme:/...` (hdfs://, s3a://, file:///, dbfs:/): data only Spark's file systems read."""
+    return isinstance(path, str) and bool(_URI.match(path))
+
+
+def require_local(path: str) -> None:
+    """A URI given to the local engine: say where it can be read instead of 'file not found'."""
+    if is_uri(path):
+        raise IngestError(
+            f"'{path}' is not on this machine: run it with --engine spark (Spark reads hdfs://, s3a://, "
+            "abfss://, gs:// and file:// paths), or copy it here first.",
+            f"“{path}”不在本机：请加 --engine spark 运行（Spark 可读取 hdfs://、s3a://、abfss://、gs:// 和 file:// "
+            "路径），或先复制到本机。",
+            code="not_found",
+        )
+
+
 MAX_PART_NOTES = 20  # parts named in the line-range note
 
 

@@ -185,3 +185,125 @@ def test_texts_embedded_on_workers_equal_the_driver_embedding(spark) -> None:
     assert worker_model.last_stats["n_texts"] == len(texts)
     assert worker_model.last_stats["max_tokens"] == driver_model.last_stats["max_tokens"]
     assert worker_model.state()["tfidf_idf"].tolist() == driver_model.state()["tfidf_idf"].tolist()
+
+
+def _parts_folder(folder: Path, parquet: bool = False) -> Path:
+    """SPLIT_TEXTS as two parts (gzip CSV or Parquet) plus the files a Spark/Hadoop job leaves beside them."""
+    import gzip
+
+    folder.mkdir()
+    lines = SPLIT_TEXTS.strip().splitlines()
+    header, body = lines[0], lines[1:]
+    for n, chunk in enumerate((body[:4], body[4:])):
+        if parquet:
+            frame = pd.DataFrame([row.split(",") for row in chunk], columns=header.split(","))
+            frame.to_parquet(folder / f"part-{n:05d}.parquet", index=False)
+        else:
+            with gzip.open(folder / f"part-{n:05d}.csv.gz", "wt", encoding="utf-8") as handle:
+                handle.write("\n".join([header, *chunk]) + "\n")
+    (folder / "_SUCCESS").write_text("")
+    (folder / ".part-00000.crc").write_bytes(b"\x00crc")
+    return folder
+
+
+@pytest.mark.parametrize("parquet", [False, True], ids=["csv-gz", "parquet"])
+def test_a_uri_is_read_through_spark_file_systems_like_the_local_folder(spark, tmp_path, parquet) -> None:
+    """A lakehouse path (here Hadoop's file:// file system; s3a://, abfss://, hdfs:// go the same way):
+    the parts are listed and the head sniffed through the session's FileSystem, and the report and
+    items equal the local engine's on the same folder, for the folder and for a glob of its parts."""
+    from core.engines.spark_ingest import collect_dataset, spark_ingest
+    from core.ingest.dataset import load_dataset
+
+    folder = _parts_folder(tmp_path / "events", parquet=parquet)
+    local = load_dataset(folder)
+    suffix = "parquet" if parquet else "csv.gz"
+    for uri in (folder.as_uri(), f"{folder.as_uri()}/part-*.{suffix}"):
+        events, report, items, texts = spark_ingest(spark, uri, rows_per_partition=3)
+        mine = collect_dataset(events, report, items, texts)
+        assert mine.report.rows_in == 9 and mine.report.rows_rejected == {"duplicate": 1}, uri
+        assert mine.items.to_dict("list") == local.items.to_dict("list"), uri
+        ours, theirs = mine.report.to_dict(), local.report.to_dict()
+        for key in ("rows_in", "rows_kept", "rows_rejected", "mapping", "n_users", "n_items", "n_events"):
+            assert ours[key] == theirs[key], (uri, key)
+
+
+def test_a_missing_uri_and_a_uri_for_the_local_engine_say_what_to_do(spark, tmp_path, capsys) -> None:
+    from core.cli import main
+    from core.engines.spark_ingest import spark_ingest
+    from core.errors import IngestError
+
+    with pytest.raises(IngestError, match="File not found"):
+        spark_ingest(spark, (tmp_path / "nothing.csv").as_uri())
+    with pytest.raises(IngestError, match="No files match"):
+        spark_ingest(spark, f"{tmp_path.as_uri()}/part-*.parquet")
+    assert main(["analyze", "s3a://bucket/events/", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "--engine spark" in err and "Traceback" not in err
+
+
+def test_core_is_shipped_to_a_clusters_workers_as_an_importable_zip(spark, tmp_path) -> None:
+    """On a cluster the executors do not share this checkout: `ship_core` sends `core` as a zip
+    (addPyFile). The zip imports in a Python that has no other path to `core`."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from core.engines.spark_session import ship_core
+
+    target = ship_core(spark)
+    assert ship_core(spark) == target  # once per application
+    names = zipfile.ZipFile(target).namelist()
+    assert "core/engines/spark_profiles.py" in names and "core/ingest/cleaning.py" in names
+    assert not any("__pycache__" in name for name in names)
+    code = "import core.ingest.cleaning, core.embed.profiles, core; print(core.__file__)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert str(target) in done.stdout
+
+
+def test_collected_profiles_are_the_workers_vectors_in_user_order(spark) -> None:
+    """Profiles travel as float32 bytes; skipped users (no vector) sit between kept ones and users
+    arrive unsorted across partitions: each kept user still gets exactly their own vector."""
+    from core.engines.spark_profiles import PROFILE_SCHEMA, as_bytes, collect_profiles
+
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((6, 5)).astype(np.float32)
+    ids = ["u5", "u1", "u3", "u0", "u4", "u2"]
+    rows = [(u, b, 1, ["i"], None, False) for u, b in zip(ids, as_bytes(vectors), strict=True)]
+    rows.insert(2, ("u9", None, 0, [], "no usable events", False))
+    rows.insert(5, ("u7", None, 0, [], "no usable events", False))
+    frame = spark.createDataFrame(rows, PROFILE_SCHEMA).repartition(3)
+    profiles = collect_profiles(frame)
+    assert profiles.user_ids.tolist() == sorted(ids)
+    expected = dict(zip(ids, vectors, strict=True))
+    assert np.array_equal(profiles.vectors, np.stack([expected[u] for u in sorted(ids)]))
+    assert profiles.skipped_users == {"u9": "no usable events", "u7": "no usable events"}
+
+
+def test_a_session_the_engine_started_is_released_with_its_jvm(tmp_path) -> None:
+    """After Spark's stages the engine ends a JVM it started (its heap stays resident otherwise) and a
+    later run starts a new one. In a child process: this module's session must stay up."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "from pyspark import SparkContext\n"
+        "from core.engines.spark_session import get_session, owns_no_session, release\n"
+        "assert owns_no_session()\n"
+        "s = get_session('local[1]')\n"
+        "pid = SparkContext._gateway.proc.pid\n"
+        "release(s)\n"
+        "assert not os.path.exists(f'/proc/{pid}') or open(f'/proc/{pid}/stat').read().split()[2] == 'Z'\n"
+        "again = get_session('local[1]')\n"
+        "assert SparkContext._gateway.proc.pid != pid and again.range(3).count() == 3\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-1500:]
