@@ -23,8 +23,9 @@ from core.ingest.sniffing import ReadLimits, _mb
 CHUNK = 1 << 20  # decompressed bytes per step: the counters run at least this often
 
 
-def read_source_file(path: Path, limits: ReadLimits) -> bytes:
-    """The bytes of a regular file (a symlink counts as its target), at most the upload limit."""
+def open_regular(path: Path) -> int:
+    """File descriptor of a regular file (a symlink counts as its target); devices, FIFOs, sockets
+    and folders refused before a byte is read."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then decides on the open file.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -41,6 +42,13 @@ def read_source_file(path: Path, limits: ReadLimits) -> bytes:
             f"'{path}' is not a regular file (a device, pipe or socket); only data files are read.",
             f"“{path}”不是普通文件（设备、管道或套接字）；只能读取数据文件。",
         )
+    return fd
+
+
+def read_source_file(path: Path, limits: ReadLimits) -> bytes:
+    """The bytes of a regular file (a symlink counts as its target), at most the upload limit."""
+    fd = open_regular(path)
+    info = os.fstat(fd)
     with os.fdopen(fd, "rb") as handle:
         if info.st_size > limits.max_upload_bytes:
             raise _too_big(path.name, info.st_size, limits)

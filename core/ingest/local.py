@@ -33,12 +33,19 @@ import pandas as pd
 
 from core.errors import IngestError
 from core.ingest.budget import over_budget
-from core.ingest.guards import check_line_count, count_lines, gunzip, parquet_truncated, read_source_file
+from core.ingest.guards import (
+    check_line_count,
+    count_lines,
+    gunzip,
+    open_regular,
+    parquet_truncated,
+    read_source_file,
+)
 from core.ingest.headers import drop_repeated_headers
 from core.ingest.rawtable import REJECT_COLUMNS, RawTable
 from core.ingest.read import _finish, _read_text, parquet_text, read_table
 from core.ingest.sniffing import ReadLimits, _mb
-from core.ingest.stream import open_regular, read_text_path
+from core.ingest.stream import read_text_path
 
 GLOB_CHARS = "*?["
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:/")  # a scheme of 2+ letters: "C:/x" stays a local path

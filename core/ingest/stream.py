@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import os
-import stat
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +34,7 @@ import pandas as pd
 
 from core.errors import IngestError
 from core.ingest.budget import over_budget
-from core.ingest.guards import CHUNK, _Budget
+from core.ingest.guards import CHUNK, _Budget, open_regular
 from core.ingest.rawtable import REJECT_COLUMNS, RawTable, _column_names
 from core.ingest.sniffing import ReadLimits, _utf16_without_bom, looks_binary
 
@@ -43,27 +42,6 @@ BLOCK_BYTES = 32 << 20  # bytes of text parsed per step
 HEAD_LINES = 160  # the sniffers look at the first ~150 lines
 HEAD_BYTES = 32_000  # and `looks_binary` at the first 8,000 characters
 _UTF8_BOM = b"\xef\xbb\xbf"
-
-
-def open_regular(path: Path) -> int:
-    """File descriptor of a regular file (a symlink counts as its target); devices, FIFOs, sockets
-    and folders refused before a byte is read."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as exc:
-        raise IngestError(
-            f"Cannot read '{path}': {exc.strerror}.", f"无法读取“{path}”：{exc.strerror}。"
-        ) from exc
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise IngestError(f"'{path}' is a folder, not a file.", f"“{path}”是文件夹，不是文件。")
-        raise IngestError(
-            f"'{path}' is not a regular file (a device, pipe or socket); only data files are read.",
-            f"“{path}”不是普通文件（设备、管道或套接字）；只能读取数据文件。",
-        )
-    return fd
 
 
 class _Source:
