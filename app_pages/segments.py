@@ -39,8 +39,9 @@ def methods() -> list[str]:
     return list(CLUSTERERS)
 
 
-def run_form(base: AnalysisConfig) -> AnalysisConfig | None:
-    """The analysis settings; returns a config when the form was submitted."""
+def run_form(base: AnalysisConfig, shown_k: int | None = None) -> AnalysisConfig | None:
+    """The analysis settings; returns a config when the form was submitted. `shown_k`: the K of the
+    result on screen, what the K box starts from when the advisor chose it."""
     with st.form("run_form"):
         c1, c2, c3 = st.columns(3)
         current_model = "default" if base.model is None else base.model if base.model == "tfidf" else "custom"
@@ -57,7 +58,9 @@ def run_form(base: AnalysisConfig) -> AnalysisConfig | None:
             t("seg.method"), options, index=options.index(base.method) if base.method in options else 0
         )
         auto_k = c2.checkbox(t("seg.k_auto"), value=base.k is None, help=t("seg.k_auto_help"))
-        k = c2.number_input("K", min_value=2, max_value=60, value=int(base.k or 6), step=1)
+        # Keyed: the widget keeps its identity (and the user's entry) when the result behind `value` changes.
+        k = c2.number_input("K", min_value=2, max_value=60, value=min(max(int(base.k or shown_k or 6), 2), 60),
+                            step=1, key="run_k")  # fmt: skip
         half_life = c3.number_input(t("seg.half_life"), min_value=0.0, max_value=3650.0,
                                     value=float(base.half_life_days or 0.0), step=15.0, help=t("seg.half_life_help"))  # fmt: skip
         seed = c3.number_input(t("seg.seed"), min_value=0, max_value=2**31 - 1, value=int(base.seed), step=1)
@@ -311,7 +314,7 @@ def render() -> None:
         base = analysis.config if analysis is not None else AnalysisConfig()
         estimate_note(base)
         try:
-            config = run_form(base)
+            config = run_form(base, analysis.segmentation.k if analysis is not None else None)
         except InterestLensError as error:
             show_error(error)
             config = None

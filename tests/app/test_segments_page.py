@@ -115,3 +115,35 @@ def test_last_run_card_is_what_the_last_press_cost(seeded, analysis):
     at = seeded.run().switch_page("app_pages/segments.py").run()
     card = next(m for m in at.main.metric if m.label == "Last run")
     assert card.value == "0.1 s" and "reused" in card.help
+
+
+def test_k_box_starts_from_the_k_the_advisor_chose(on_segments, analysis):
+    """An advised run (or an opened CLI run) shows its own K in the K box, not a fixed 6, so turning
+    the advisor off starts from what is on screen."""
+    at = on_segments
+    assert analysis.config.k is None and analysis.segmentation.k == 3
+    k_box = next(n for n in at.number_input if n.label == "K")
+    assert k_box.value == analysis.segmentation.k
+
+
+def test_a_second_k_is_run_when_the_result_carries_the_first(on_segments, analysis, monkeypatch):
+    """As the real pipeline does, the result's config holds the K it ran with; the K box then starts
+    from it on the next render, and a K typed after that must still be the K that runs."""
+    import dataclasses
+
+    def prepare(dataset, config, *, progress=None, embedder=None):
+        return Prepared(dataset, analysis.item_ids, analysis.item_vectors, analysis.profiles, {}, {})
+
+    def segment(prepared, config, *, progress=None, embedder=None, previous=None):
+        return dataclasses.replace(make_analysis(k=config.k or 3, run_id=f"run-k{config.k}"), config=config)
+
+    monkeypatch.setattr(ui.cached, "embedder_for", lambda config: None)
+    monkeypatch.setattr(core.pipeline, "embed_and_profile", prepare)
+    monkeypatch.setattr(core.pipeline, "segment_and_describe", segment)
+    at = on_segments
+    next(c for c in at.checkbox if c.label.startswith("Let the advisor")).uncheck()
+    for wanted in (4, 5, 7):
+        next(n for n in at.number_input if n.label == "K").set_value(wanted)
+        at.button(key="FormSubmitter:run_form-Run analysis").click().run()
+        no_exceptions(at)
+        assert at.session_state["analysis"].segmentation.k == wanted
