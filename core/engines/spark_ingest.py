@@ -62,15 +62,11 @@ class SparkSource:
     warnings: tuple[str, ...]
 
 
-def _head_bytes(path: str, spark: Any = None) -> tuple[bytes, bool]:
-    """Up to HEAD_BYTES of decompressed text cut at a line end (-> bytes, whole file read)."""
-    from core.engines.spark_files import open_binary
-
-    with open_binary(path, spark) as handle:
-        magic = handle.read(4)
-        handle.seek(0)
-        reader: Any = gzip.GzipFile(fileobj=handle) if magic[:2] == b"\x1f\x8b" else handle
-        data = reader.read(HEAD_BYTES + 1)
+def _head_bytes(handle: Any, magic: bytes) -> tuple[bytes, bool]:
+    """Up to HEAD_BYTES of decompressed text from an open file at its start, cut at a line end
+    (-> bytes, whole file read)."""
+    reader: Any = gzip.GzipFile(fileobj=handle) if magic[:2] == b"\x1f\x8b" else handle
+    data = reader.read(HEAD_BYTES + 1)
     if len(data) <= HEAD_BYTES:
         return data, True
     return data[: data.rfind(b"\n") + 1], False
@@ -90,21 +86,23 @@ def sniff_source(
     first_name = base_name(first)
     with open_binary(first, spark) as handle:
         magic = handle.read(4)
-    if magic == b"PAR1":
-        import pyarrow.parquet as pq
+        handle.seek(0)
+        if magic == b"PAR1":
+            import pyarrow.parquet as pq
 
-        with open_binary(first, spark) as handle:
             table = pq.ParquetFile(handle).read_row_group(0).slice(0, 20_000)
-        buffer = __import__("io").BytesIO()
-        pq.write_table(table, buffer)
-        raw = read_table(buffer.getvalue(), first_name)
-    else:
-        if magic[:2] == b"PK":
+        elif magic[:2] == b"PK":
             raise IngestError(
                 "The Spark engine reads CSV/TSV (plain or .gz) and Parquet; unzip the file first.",
                 "Spark 引擎读取 CSV/TSV（普通或 .gz）和 Parquet；请先解压 zip 文件。",
             )
-        head, _ = _head_bytes(first, spark)
+        else:
+            head, _ = _head_bytes(handle, magic)
+    if magic == b"PAR1":
+        buffer = __import__("io").BytesIO()
+        pq.write_table(table, buffer)
+        raw = read_table(buffer.getvalue(), first_name)
+    else:
         raw = read_table(head, first_name, encoding=encoding, delimiter=delimiter, has_header=has_header)
         if has_header and raw.header_row != 1:
             raise IngestError(

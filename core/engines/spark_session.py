@@ -132,44 +132,45 @@ def ship_core(session: Any) -> Path:
     return target
 
 
-def collect_arrow(frame: Any) -> Any:
-    """A Spark DataFrame on the driver as a pyarrow Table (row order not kept: sort after).
-
-    Local mode: Spark writes it as Parquet to a temporary directory and pyarrow reads it back, so
+@contextmanager
+def _as_parquet(frame: Any) -> Iterator[Path | None]:
+    """Local mode: the folder of Parquet parts Spark wrote `frame` to (deleted afterwards), so
     nothing accumulates in the JVM heap (collecting 10M events through Arrow batches ran the 2g heap
-    out of memory: task results are held on the JVM side until Python takes them). Elsewhere the
-    driver may not share a disk with the executors: DataFrame.toArrow().
-    """
+    out of memory: task results are held on the JVM side until Python takes them). Elsewhere None:
+    the driver may not share a disk with the executors."""
     import tempfile
 
-    import pyarrow.parquet as pq
-
-    session = frame.sparkSession
-    if not session.sparkContext.master.startswith("local"):
-        return frame.toArrow()
+    if not frame.sparkSession.sparkContext.master.startswith("local"):
+        yield None
+        return
     with tempfile.TemporaryDirectory(prefix="interest-lens-spark-") as tmp:
         target = Path(tmp) / "frame.parquet"
         frame.write.mode("overwrite").parquet(str(target))
-        return pq.read_table(target)
+        yield target
+
+
+def collect_arrow(frame: Any) -> Any:
+    """A Spark DataFrame on the driver as a pyarrow Table (row order not kept: sort after): the
+    Parquet Spark wrote in local mode (`_as_parquet`), elsewhere DataFrame.toArrow()."""
+    import pyarrow.parquet as pq
+
+    with _as_parquet(frame) as target:
+        return frame.toArrow() if target is None else pq.read_table(target)
 
 
 @contextmanager
 def collected(frame: Any) -> Iterator[Callable[[list[str]], Iterator[Any]]]:
     """A Spark DataFrame on the driver, read a few columns at a time: `read(columns)` yields pyarrow
     record batches of those columns, every call in the same row order. Local mode reads the Parquet
-    parts Spark wrote (see collect_arrow) one after another, so a wide column (1M profiles x 640
+    parts Spark wrote (`_as_parquet`) one after another, so a wide column (1M profiles x 640
     float32, 2.6 GB) is never held twice; elsewhere `DataFrame.toArrow()`."""
-    import tempfile
-
     import pyarrow.parquet as pq
 
-    if not frame.sparkSession.sparkContext.master.startswith("local"):
-        table = frame.toArrow()
-        yield lambda columns: iter(table.select(columns).to_batches())
-        return
-    with tempfile.TemporaryDirectory(prefix="interest-lens-spark-") as tmp:
-        target = Path(tmp) / "frame.parquet"
-        frame.write.mode("overwrite").parquet(str(target))
+    with _as_parquet(frame) as target:
+        if target is None:
+            table = frame.toArrow()
+            yield lambda columns: iter(table.select(columns).to_batches())
+            return
         parts = sorted(target.glob("*.parquet"))
 
         def read(columns: list[str]) -> Iterator[Any]:
